@@ -1,0 +1,255 @@
+/*
+ * nginx-edge-auth: variables exported from a verified token.
+ *
+ *   $jwt_claim_<name>    top-level claim (NGINX Plus name)
+ *   $jwt_header_<name>   JOSE header parameter (NGINX Plus name)
+ *   $jwt_payload         the claims JSON
+ *   auth_jwt_claim_set / auth_jwt_header_set $var name ...   a nested member, by path
+ *
+ * Values are rendered by the core (arrays joined with ",", control bytes escaped as %XX so a value
+ * can never split a header line). They are empty until the access phase has accepted a token and
+ * stay empty for a rejected one. They are not cached, because a variable read before the access
+ * phase (in a rewrite, say) must not freeze an empty value for the rest of the request.
+ */
+
+#include "ngx_http_edge_auth.h"
+
+
+#define NGX_HTTP_EDGE_AUTH_MAX_PATH  16
+
+
+/* One auth_jwt_claim_set / auth_jwt_header_set variable. */
+typedef struct {
+    int          part;           /* EA_PART_CLAIMS or EA_PART_HEADER */
+    ea_str_t    *path;
+    size_t       depth;
+} ngx_http_edge_auth_path_var_t;
+
+
+static ngx_int_t ngx_http_edge_auth_prefix_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_edge_auth_payload_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_edge_auth_path_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_edge_auth_vars[] = {
+
+    { ngx_string("jwt_claim_"), NULL, ngx_http_edge_auth_prefix_variable,
+      EA_PART_CLAIMS, NGX_HTTP_VAR_PREFIX|NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("jwt_header_"), NULL, ngx_http_edge_auth_prefix_variable,
+      EA_PART_HEADER, NGX_HTTP_VAR_PREFIX|NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("jwt_payload"), NULL, ngx_http_edge_auth_payload_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_edge_auth_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_edge_auth_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+void *
+ngx_http_edge_auth_pool_alloc(void *pool, size_t size)
+{
+    return ngx_pnalloc(pool, size);
+}
+
+
+/* The verified token of this request; subrequests see their parent's. */
+static ea_token_t *
+ngx_http_edge_auth_request_token(ngx_http_request_t *r)
+{
+    ngx_http_edge_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_edge_auth_module);
+
+    return ctx ? ctx->token : NULL;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_set_value(ngx_http_variable_value_t *v, int rc,
+    ea_str_t *value)
+{
+    if (rc < 0) {
+        return NGX_ERROR;
+    }
+
+    if (rc == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = (u_char *) value->data;
+    v->len = value->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * For prefix variables nginx passes the variable's own name (lower-cased by nginx) in data;
+ * the part of the token comes from the prefix.
+ */
+static ngx_int_t
+ngx_http_edge_auth_prefix_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  *name = (ngx_str_t *) data;
+
+    int          part;
+    size_t       prefix;
+    ea_str_t     member, value;
+    ea_token_t  *token;
+
+    token = ngx_http_edge_auth_request_token(r);
+
+    if (token == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (name->len > sizeof("jwt_claim_") - 1
+        && ngx_strncmp(name->data, "jwt_claim_", sizeof("jwt_claim_") - 1) == 0)
+    {
+        part = EA_PART_CLAIMS;
+        prefix = sizeof("jwt_claim_") - 1;
+
+    } else {
+        part = EA_PART_HEADER;
+        prefix = sizeof("jwt_header_") - 1;
+    }
+
+    member.data = (const char *) name->data + prefix;
+    member.len = name->len - prefix;
+
+    return ngx_http_edge_auth_set_value(v,
+               ea_token_value(token, part, &member, 1,
+                              ngx_http_edge_auth_pool_alloc, r->pool, &value),
+               &value);
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_payload_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ea_str_t     value;
+    ea_token_t  *token;
+
+    token = ngx_http_edge_auth_request_token(r);
+
+    if (token == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    return ngx_http_edge_auth_set_value(v,
+               ea_token_payload(token, ngx_http_edge_auth_pool_alloc, r->pool,
+                                &value),
+               &value);
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_path_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_edge_auth_path_var_t  *pv = (ngx_http_edge_auth_path_var_t *) data;
+
+    ea_str_t     value;
+    ea_token_t  *token;
+
+    token = ngx_http_edge_auth_request_token(r);
+
+    if (token == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    return ngx_http_edge_auth_set_value(v,
+               ea_token_value(token, pv->part, pv->path, pv->depth,
+                              ngx_http_edge_auth_pool_alloc, r->pool, &value),
+               &value);
+}
+
+
+/* auth_jwt_claim_set $variable name ... ; auth_jwt_header_set $variable name ... */
+char *
+ngx_http_edge_auth_claim_set(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t                      *value, name;
+    ngx_uint_t                      i;
+    ngx_http_variable_t            *var;
+    ngx_http_edge_auth_path_var_t  *pv;
+
+    value = cf->args->elts;
+
+    if (value[1].len < 2 || value[1].data[0] != '$') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid variable name \"%V\": it must start "
+                           "with \"$\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts - 2 > NGX_HTTP_EDGE_AUTH_MAX_PATH) {
+        return "has too many path elements (at most 16)";
+    }
+
+    name.data = value[1].data + 1;
+    name.len = value[1].len - 1;
+
+    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    pv = ngx_palloc(cf->pool, sizeof(ngx_http_edge_auth_path_var_t));
+    if (pv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    pv->part = (int) cmd->offset;
+    pv->depth = cf->args->nelts - 2;
+    pv->path = ngx_palloc(cf->pool, pv->depth * sizeof(ea_str_t));
+    if (pv->path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            return "takes no empty member name";
+        }
+
+        pv->path[i - 2].data = (const char *) value[i].data;
+        pv->path[i - 2].len = value[i].len;
+    }
+
+    var->get_handler = ngx_http_edge_auth_path_variable;
+    var->data = (uintptr_t) pv;
+
+    return NGX_CONF_OK;
+}
