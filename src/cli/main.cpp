@@ -1,0 +1,107 @@
+/*
+ * main.cpp: edge-auth, the operator and test tool of nginx-edge-auth. Dispatches to one
+ * subcommand; each subcommand group lives in its own file (jwk.cpp, jwt.cpp).
+ */
+
+#include "cli.h"
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+struct Command {
+    const char *name;
+    int (*run)(const std::vector<std::string> &argv);
+    const char *usage;
+};
+
+const Command COMMANDS[] = {
+    {"jwk-gen", cli::cmd_jwk_gen,
+     "edge-auth jwk-gen --kty RSA|EC|OKP|oct [options]\n"
+     "    Prints a new PRIVATE JWK as one line of JSON.\n"
+     "    --bits N          RSA modulus size (default 2048; OpenSSL's minimum is 512)\n"
+     "    --e N             RSA public exponent, decimal or 0x-hex (default 65537). OpenSSL\n"
+     "                      generates only odd exponents > 1 (3 works; 1 and even ones fail):\n"
+     "                      write such a JWK by hand for tests that need one\n"
+     "    --crv C           EC: P-256 (default), P-384, P-521; OKP: Ed25519 (default), Ed448\n"
+     "    --size BYTES      oct secret length (default 32)\n"
+     "    --kid K  --alg A  --use sig|enc    copied into the JWK as given\n"
+     "    --key-ops LIST    comma-separated, e.g. verify,sign (\"\" gives [])\n"},
+    {"jwks-public", cli::cmd_jwks_public,
+     "edge-auth jwks-public FILE...\n"
+     "    Reads JWKs (one JSON object per file, or a {\"keys\":[...]} JWKS; - is stdin) and\n"
+     "    prints {\"keys\":[...]} with only the public members kid, kty, alg, use, key_ops,\n"
+     "    crv, x, y, n, e. oct keys are copied whole, since they are symmetric.\n"},
+    {"jwt-sign", cli::cmd_jwt_sign,
+     "edge-auth jwt-sign [--key FILE] [options]\n"
+     "    Prints a compact JWS. FILE is a private JWK, or a JWKS whose first key is used.\n"
+     "    --alg ALG         signing alg: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA,\n"
+     "                      HS256/384/512, none (empty signature). Default: the key's alg, else\n"
+     "                      RS256 / ES256|384|512 by curve / EdDSA / HS256 by key type. ES*\n"
+     "                      follows the key's curve for the r||s size, so a mismatched\n"
+     "                      alg/curve pair can be minted on purpose\n"
+     "    Header (default {\"alg\":ALG,\"typ\":\"JWT\",\"kid\":<the key's kid, if any>}):\n"
+     "    --kid K | --no-kid   set (even to \"\") or drop kid\n"
+     "    --typ T | --no-typ   set or drop typ\n"
+     "    --header JSON     the header bytes verbatim (any bytes, even invalid JSON); the\n"
+     "                      signature still uses --alg/the key's alg, whatever JSON says.\n"
+     "                      Cannot be combined with --kid/--no-kid/--typ/--no-typ\n"
+     "    --header-b64 SEG  the header segment verbatim, already base64url (any bytes, or\n"
+     "                      deliberately non-canonical encodings); same restrictions\n"
+     "    Claims (default {}):\n"
+     "    --ttl SECONDS     adds \"iat\":NOW and \"exp\":NOW+SECONDS\n"
+     "    --now UNIX        NOW for --ttl (default: the current time)\n"
+     "    --set NAME=VALUE  adds a claim, repeatable, after iat/exp (so it can override them);\n"
+     "                      VALUE is JSON when it parses as JSON (5, true, [\"a\"], {...},\n"
+     "                      \"\\\"5\\\"\"), else a plain string (alice)\n"
+     "    --claims JSON     the payload bytes verbatim; cannot be combined with\n"
+     "                      --ttl/--now/--set (compute iat/exp yourself)\n"
+     "    --claims-b64 SEG  the payload segment verbatim, already base64url; same restrictions\n"
+     "    --signature-b64 S the signature segment verbatim, no signing (no key needed)\n"},
+};
+
+void print_usage(std::ostream &out)
+{
+    out << "usage: edge-auth COMMAND [options]\n"
+           "       edge-auth COMMAND --help\n\n";
+    for (const Command &c : COMMANDS) {
+        out << c.usage << '\n';
+    }
+    out << "Exit status: 0 on success, 2 on any error (message on stderr).\n";
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return 2;
+    }
+    if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+        !std::strcmp(argv[1], "help")) {
+        print_usage(std::cout);
+        return 0;
+    }
+    for (const Command &c : COMMANDS) {
+        if (std::strcmp(argv[1], c.name) != 0) {
+            continue;
+        }
+        std::vector<std::string> args(argv + 2, argv + argc);
+        if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+            std::cout << "usage: " << c.usage;
+            return 0;
+        }
+        try {
+            return c.run(args);
+        } catch (const std::exception &e) {
+            /* cli::Error and the odd std::bad_alloc alike: one line, exit 2. */
+            std::cerr << "edge-auth " << c.name << ": " << e.what() << '\n';
+            return 2;
+        }
+    }
+    std::cerr << "edge-auth: unknown command \"" << argv[1] << "\"\n\n";
+    print_usage(std::cerr);
+    return 2;
+}
