@@ -56,7 +56,7 @@ endif
 NGINX_CC_OPT := -g -O2 -fPIC $(SAN_FLAGS)
 NGINX_LD_OPT := -fPIC $(SAN_FLAGS)
 
-$(NGINX_BUILD)/Makefile: config $(NGINX_SRC_DIR)/configure
+$(NGINX_BUILD)/Makefile: config $(NGINX_SRC_DIR)/configure | $(CORE_LIB)
 	@test -x $(NGINX_SRC_DIR)/configure || { echo "no nginx source in $(NGINX_SRC_DIR): apt-get install nginx-dev, or make NGINX_SRC=/path/to/nginx-x.y.z"; exit 1; }
 	rm -rf $(NGINX_BUILD) && mkdir -p $(NGINX_BUILD)
 	cp -a $(NGINX_SRC_DIR)/. $(NGINX_BUILD)/

@@ -191,6 +191,104 @@ int ea_token_payload(const ea_token_t *token, ea_alloc_fn alloc, void *alloc_ctx
 /* The token's exp claim, or 0 when it has none. */
 int64_t ea_token_expires(const ea_token_t *token);
 
+
+/* ---- Verified-token cache ---------------------------------------------------------------- */
+
+/*
+ * A bounded LRU of tokens that already verified, so a client reusing its token for minutes costs
+ * one signature check, not one per request. Keyed by the exact token bytes (unique, because
+ * non-canonical encodings are rejected) plus the identity of the policy and key set that accepted
+ * it. On a hit, the time rules (exp, nbf, iat with the policy's leeway) are checked again; an
+ * entry never outlives the token's exp, and an entry whose key set has been replaced (a JWKS
+ * refresh) is never served. Not thread-safe: one cache per nginx worker.
+ */
+typedef struct ea_token_cache_s  ea_token_cache_t;
+
+/* capacity = maximum number of entries; 0 disables caching (verify always runs). */
+ea_token_cache_t *ea_token_cache_new(size_t capacity);
+void ea_token_cache_free(ea_token_cache_t *cache);
+
+/* Cache statistics, for tests and benchmarks. */
+typedef struct {
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t evictions;
+    size_t   size;
+} ea_token_cache_stats_t;
+
+void ea_token_cache_stats(const ea_token_cache_t *cache, ea_token_cache_stats_t *stats);
+
+/*
+ * ea_jwt_verify through the cache (cache may be NULL). Same contract as ea_jwt_verify; the
+ * returned token shares its contents with the cache entry and stays valid after the entry is
+ * evicted. Only EA_OK results are cached.
+ */
+ea_status_t ea_jwt_verify_cached(ea_token_cache_t *cache, const ea_policy_t *policy,
+    const ea_keyset_t *keys, const char *token, size_t len, int64_t now, ea_token_t **out,
+    char *detail, size_t detail_len);
+
+
+/* ---- Remote key sources (auth_jwt_key_request, OIDC jwks_uri) --------------------------- */
+
+/*
+ * The scheduling state of one remote JWKS. It lives in nginx shared memory, shared by all
+ * workers; the glue holds the zone's lock around every call that takes a non-const state. The
+ * core owns the rules (when to refresh, single flight, rate limit on forced refreshes,
+ * stale-if-error), so they are unit-tested without nginx.
+ */
+typedef struct {
+    int64_t   fetched_at;     /* last successful fetch; 0 = never */
+    int64_t   next_refresh;   /* periodic refresh due at (max-age, clamped) */
+    int64_t   last_forced;    /* last refresh forced by an unknown kid */
+    int64_t   fetch_started;  /* a fetch is in flight since; 0 = none */
+    int64_t   last_attempt;   /* last attempt, good or bad */
+    int64_t   retry_at;       /* after a failure: no new attempt before this */
+    uint64_t  generation;     /* bumped whenever the stored JWKS changes */
+    uint32_t  failures;       /* consecutive failed attempts */
+    uint32_t  fetches;        /* attempts started, for logs and tests */
+} ea_jwks_state_t;
+
+typedef struct {
+    int64_t   max_age;          /* refresh interval, and upper bound for Cache-Control max-age */
+    int64_t   min_age;          /* lower bound for Cache-Control max-age */
+    int64_t   forced_interval;  /* at most one unknown-kid refresh per this many seconds */
+    int64_t   max_stale;        /* keys older than this are not used even if refreshes fail */
+    int64_t   fetch_timeout;    /* a fetch in flight longer than this is presumed lost */
+    int64_t   retry_interval;   /* wait after a failed attempt */
+} ea_jwks_timing_t;
+
+/* Fills the defaults: max_age 1h, min_age 30s, forced 10s, max_stale 24h, timeout 30s, retry 10s */
+void ea_jwks_timing_init(ea_jwks_timing_t *timing);
+
+typedef enum {
+    EA_JWKS_USE = 0,      /* verify with the keys this worker has */
+    EA_JWKS_FETCH,        /* this request fetches (fetch_started is now set: call _done later) */
+    EA_JWKS_WAIT,         /* another worker is fetching and there is nothing usable: wait */
+    EA_JWKS_UNAVAILABLE   /* no usable keys and no fetch allowed now: fail closed (503) */
+} ea_jwks_action_t;
+
+/*
+ * What a request should do now. `forced` is set when the token's kid is not in the current keys
+ * (rotation): a fetch is then allowed at most once per forced_interval. A periodic refresh that is
+ * due is started by exactly one request; the others keep using the current keys.
+ */
+ea_jwks_action_t ea_jwks_decide(ea_jwks_state_t *state, const ea_jwks_timing_t *timing,
+    int64_t now, int forced);
+
+/* Whether the stored keys (if any) may still be used at `now` (stale-if-error bound). */
+int ea_jwks_usable(const ea_jwks_state_t *state, const ea_jwks_timing_t *timing, int64_t now);
+
+/*
+ * Records the end of a fetch this request started. ok: the new JWKS was stored (generation is
+ * bumped when `changed`). max_age: the response's Cache-Control max-age, or -1.
+ */
+void ea_jwks_fetch_done(ea_jwks_state_t *state, const ea_jwks_timing_t *timing, int64_t now,
+    int ok, int changed, int64_t max_age);
+
+/* max-age from a Cache-Control value, in seconds; -1 when absent or malformed; 0 for no-store
+ * and no-cache. */
+int64_t ea_cache_control_max_age(const char *value, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

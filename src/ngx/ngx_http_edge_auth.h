@@ -5,6 +5,8 @@
  *   ngx_http_edge_auth_jwt.c        the access-phase handler for auth_jwt
  *   ngx_http_edge_auth_variables.c  $jwt_claim_*, $jwt_header_*, $jwt_payload, claim_set vars
  *   ngx_http_edge_auth_scrub.c      removal of client-sent identity headers
+ *   ngx_http_edge_auth_keys.c       remote JWKS (auth_jwt_key_request): shared-memory cache,
+ *                                   single-flight fetches through subrequests, rotation
  *
  * All authentication logic lives in the C++ core behind edge_auth.h; these files only adapt it to
  * nginx (configuration, requests, memory pools, logs).
@@ -25,6 +27,49 @@
 #define NGX_HTTP_EDGE_AUTH_JWT_ON     1
 
 
+/*
+ * One remote JWKS as stored in the shared zone: the scheduling state (owned by the core's rules)
+ * and a copy of the last good document. Found by `key`, which names the place in the
+ * configuration that declared it, so the same URI in two servers stays two sources.
+ */
+typedef struct {
+    ngx_queue_t                  queue;
+    ea_jwks_state_t              state;
+    u_char                      *jwks;
+    size_t                       jwks_len;
+    size_t                       key_len;
+    u_char                       key[1];
+} ngx_http_edge_auth_shm_source_t;
+
+
+typedef struct {
+    ngx_queue_t                  sources;
+} ngx_http_edge_auth_shm_t;
+
+
+/* An auth_jwt_key_request source. Per-worker fields are written only after fork. */
+typedef struct {
+    ngx_str_t                    uri;
+    ngx_str_t                    key;
+    ea_jwks_timing_t             timing;
+    ngx_http_edge_auth_shm_source_t  *shared;
+
+    /* per worker: the parsed keys and the generation they came from */
+    ea_keyset_t                 *keys;
+    uint64_t                     keys_generation;
+} ngx_http_edge_auth_source_t;
+
+
+typedef struct {
+    ngx_shm_zone_t              *zone;
+    ngx_http_edge_auth_shm_t    *sh;
+    ngx_slab_pool_t             *shpool;
+    ngx_array_t                  sources;         /* ngx_http_edge_auth_source_t * */
+    ngx_uint_t                   token_cache_size;
+    ea_token_cache_t            *token_cache;     /* per worker, made in init_process */
+} ngx_http_edge_auth_main_conf_t;
+
+
 typedef struct {
     ngx_array_t                 *scrub_prefixes;  /* ngx_str_t, lower case; empty = off */
 } ngx_http_edge_auth_srv_conf_t;
@@ -40,6 +85,9 @@ typedef struct {
 
     /* key sources and verification policy */
     ngx_array_t                 *key_files;         /* ngx_str_t */
+    ngx_http_edge_auth_source_t *key_source;        /* auth_jwt_key_request */
+    ea_jwks_timing_t             key_timing;        /* auth_jwt_key_cache */
+    ngx_flag_t                   key_timing_set;
     ngx_uint_t                   algorithms;        /* EA_ALG_* bits */
     ngx_array_t                 *issuers;           /* ea_str_t */
     ngx_array_t                 *audiences;         /* ea_str_t */
@@ -58,9 +106,13 @@ typedef struct {
 } ngx_http_edge_auth_loc_conf_t;
 
 
-/* Per-request state: the verified token once the access handler accepted it. */
+/* Per-request state across re-entries of the access handler. */
 typedef struct {
-    ea_token_t                  *token;
+    ea_token_t                  *token;          /* the verified token once accepted */
+    ngx_msec_t                   waited;         /* polling another worker's fetch */
+    unsigned                     fetching:1;     /* a waited key fetch is in flight */
+    unsigned                     fetched:1;      /* ... and has completed */
+    unsigned                     forced:1;       /* an unknown kid already asked for keys */
 } ngx_http_edge_auth_ctx_t;
 
 
@@ -68,6 +120,19 @@ extern ngx_module_t  ngx_http_edge_auth_module;
 
 
 ngx_int_t ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r);
+
+/* keys.c: the key set a request verifies with (NGX_OK, *keys set), or NGX_AGAIN (the request
+ * waits for a fetch and the handler runs again), NGX_DECLINED (no usable keys: 503), NGX_ERROR */
+ngx_int_t ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
+    ngx_http_edge_auth_loc_conf_t *lcf, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_uint_t forced, const ea_keyset_t **keys);
+char *ngx_http_edge_auth_key_request(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_edge_auth_key_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_edge_auth_key_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_edge_auth_init_key_zone(ngx_conf_t *cf,
+    ngx_http_edge_auth_main_conf_t *amcf);
+ngx_int_t ngx_http_edge_auth_init_capture(ngx_conf_t *cf);
+
 ngx_int_t ngx_http_edge_auth_scrub_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_edge_auth_add_variables(ngx_conf_t *cf);

@@ -23,15 +23,17 @@ static void ngx_http_edge_auth_cleanup_token(void *data);
 ngx_int_t
 ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
 {
-    char                            detail[256];
-    ngx_int_t                       rc;
-    ngx_str_t                       token;
-    ngx_uint_t                      failed;
-    ea_token_t                     *verified;
-    ea_status_t                     status;
-    ngx_pool_cleanup_t             *cln;
-    ngx_http_edge_auth_ctx_t       *ctx;
-    ngx_http_edge_auth_loc_conf_t  *lcf;
+    char                             detail[256];
+    ngx_int_t                        rc;
+    ngx_str_t                        token;
+    ngx_uint_t                       failed;
+    ea_token_t                      *verified;
+    ea_status_t                      status;
+    const ea_keyset_t               *keys;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_edge_auth_ctx_t        *ctx;
+    ngx_http_edge_auth_loc_conf_t   *lcf;
+    ngx_http_edge_auth_main_conf_t  *amcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_edge_auth_module);
 
@@ -53,11 +55,58 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
                                             NULL);
     }
 
-    detail[0] = '\0';
+    ctx = ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
 
-    status = ea_jwt_verify(lcf->policy, lcf->keys, (const char *) token.data,
-                           token.len, (int64_t) ngx_time(), &verified, detail,
-                           sizeof(detail));
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_edge_auth_ctx_t));
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_edge_auth_module);
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);
+
+    for ( ;; ) {
+
+        rc = ngx_http_edge_auth_request_keys(r, lcf, ctx, ctx->forced, &keys);
+
+        if (rc == NGX_AGAIN) {
+            /* a key fetch is in flight: this handler runs again when it ends */
+            return NGX_AGAIN;
+        }
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "edge_auth: auth_jwt rejected request: no_keys "
+                          "(no usable keys from \"%V\": see the JWKS fetch "
+                          "warnings)", &lcf->key_source->uri);
+            /* the token may be fine; we cannot tell, so neither 401 nor pass */
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        detail[0] = '\0';
+
+        status = ea_jwt_verify_cached(amcf->token_cache, lcf->policy, keys,
+                                      (const char *) token.data, token.len,
+                                      (int64_t) ngx_time(), &verified, detail,
+                                      sizeof(detail));
+
+        /* an unknown kid may be a key the provider has just published: refresh once */
+        if (status == EA_ERR_UNKNOWN_KEY && lcf->key_source != NULL
+            && !ctx->forced)
+        {
+            ctx->forced = 1;
+            continue;
+        }
+
+        break;
+    }
 
     if (status != EA_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -67,7 +116,6 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
         switch (status) {
 
         case EA_ERR_NO_KEYS:
-            /* the token may be fine; we cannot tell, so neither 401 nor pass */
             return NGX_HTTP_SERVICE_UNAVAILABLE;
 
         case EA_ERR_INTERNAL:
@@ -87,17 +135,6 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
 
     cln->handler = ngx_http_edge_auth_cleanup_token;
     cln->data = verified;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_edge_auth_ctx_t));
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_edge_auth_module);
-    }
 
     /* set before auth_jwt_require runs: its values are usually maps over $jwt_claim_* */
     ctx->token = verified;

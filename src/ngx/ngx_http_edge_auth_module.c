@@ -15,6 +15,10 @@
 
 static ngx_int_t ngx_http_edge_auth_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_edge_auth_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_edge_auth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle);
+static void *ngx_http_edge_auth_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_edge_auth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_edge_auth_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_edge_auth_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -44,11 +48,14 @@ static char *ngx_http_edge_auth_scrub_headers(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_edge_auth_leeway_check(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_edge_auth_token_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 #define NGX_HTTP_EDGE_AUTH_DEFAULT_MAX_TOKEN  8192
 #define NGX_HTTP_EDGE_AUTH_MAX_LEEWAY         600
 #define NGX_HTTP_EDGE_AUTH_MAX_KEY_FILE       (1024 * 1024)
+#define NGX_HTTP_EDGE_AUTH_TOKEN_CACHE        4096
 
 
 static ngx_conf_post_handler_pt  ngx_http_edge_auth_leeway_post =
@@ -71,6 +78,35 @@ static ngx_command_t  ngx_http_edge_auth_commands[] = {
       ngx_http_edge_auth_key_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_edge_auth_loc_conf_t, key_files),
+      NULL },
+
+    { ngx_string("auth_jwt_key_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE1,
+      ngx_http_edge_auth_key_request,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_edge_auth_key_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_key_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_key_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_token_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_token_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("auth_jwt_algorithms"),
@@ -173,8 +209,8 @@ static ngx_http_module_t  ngx_http_edge_auth_module_ctx = {
     ngx_http_edge_auth_preconfiguration,   /* preconfiguration */
     ngx_http_edge_auth_init,               /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_edge_auth_create_main_conf,   /* create main configuration */
+    ngx_http_edge_auth_init_main_conf,     /* init main configuration */
 
     ngx_http_edge_auth_create_srv_conf,    /* create server configuration */
     ngx_http_edge_auth_merge_srv_conf,     /* merge server configuration */
@@ -191,10 +227,10 @@ ngx_module_t  ngx_http_edge_auth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_edge_auth_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_edge_auth_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -210,8 +246,19 @@ ngx_http_edge_auth_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_edge_auth_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt             *h;
+    ngx_http_core_main_conf_t       *cmcf;
+    ngx_http_edge_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_edge_auth_module);
+
+    if (ngx_http_edge_auth_init_key_zone(cf, amcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_edge_auth_init_capture(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -231,6 +278,91 @@ ngx_http_edge_auth_init(ngx_conf_t *cf)
     *h = ngx_http_edge_auth_jwt_handler;
 
     return NGX_OK;
+}
+
+
+/* The verified-token cache is per worker: see ea_token_cache_new() for why. */
+static ngx_int_t
+ngx_http_edge_auth_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_edge_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_edge_auth_module);
+
+    if (amcf == NULL || amcf->token_cache_size == 0) {
+        return NGX_OK;
+    }
+
+    amcf->token_cache = ea_token_cache_new(amcf->token_cache_size);
+    if (amcf->token_cache == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    ngx_http_edge_auth_source_t     **src;
+    ngx_http_edge_auth_main_conf_t   *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_edge_auth_module);
+
+    if (amcf == NULL) {
+        return;
+    }
+
+    if (amcf->token_cache) {
+        ea_token_cache_free(amcf->token_cache);
+        amcf->token_cache = NULL;
+    }
+
+    src = amcf->sources.elts;
+
+    for (i = 0; i < amcf->sources.nelts; i++) {
+        if (src[i]->keys) {
+            ea_keyset_free(src[i]->keys);
+            src[i]->keys = NULL;
+        }
+    }
+}
+
+
+static void *
+ngx_http_edge_auth_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_edge_auth_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_edge_auth_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&amcf->sources, cf->pool, 2,
+                       sizeof(ngx_http_edge_auth_source_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    amcf->token_cache_size = NGX_CONF_UNSET_UINT;
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_edge_auth_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_edge_auth_main_conf_t  *amcf = conf;
+
+    ngx_conf_init_uint_value(amcf->token_cache_size,
+                             NGX_HTTP_EDGE_AUTH_TOKEN_CACHE);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -387,6 +519,26 @@ ngx_http_edge_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->policy = prev->policy;
     }
 
+    if (!conf->key_timing_set) {
+        if (prev->key_timing_set) {
+            conf->key_timing = prev->key_timing;
+
+        } else {
+            ea_jwks_timing_init(&conf->key_timing);
+        }
+
+        conf->key_timing_set = 1;
+    }
+
+    if (conf->key_source == NULL) {
+        conf->key_source = prev->key_source;
+    }
+
+    if (conf->key_source != NULL && conf->key_source->timing.max_age == 0) {
+        /* the first level that merges a source gives it its refresh schedule */
+        conf->key_source->timing = conf->key_timing;
+    }
+
     if (conf->key_files == NULL) {
         conf->key_files = prev->key_files;
         conf->keys = prev->keys;
@@ -400,11 +552,27 @@ ngx_http_edge_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_ON && conf->keys == NULL) {
+    if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_ON
+        && conf->keys == NULL && conf->key_source == NULL)
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"auth_jwt\" in %V:%ui has no keys to verify tokens "
                       "with: add \"auth_jwt_key_file /path/to/jwks.json;\" "
-                      "at the same or an enclosing level",
+                      "or \"auth_jwt_key_request /_jwks;\" at the same or an "
+                      "enclosing level",
+                      &conf->jwt_conf_file, conf->jwt_conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_ON
+        && conf->keys != NULL && conf->key_source != NULL)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"auth_jwt\" in %V:%ui has both \"auth_jwt_key_file\" "
+                      "and \"auth_jwt_key_request\": one location verifies "
+                      "against one key set; use separate locations, or "
+                      "\"auth_jwt_key_file\" inside the key request's own "
+                      "location is not needed",
                       &conf->jwt_conf_file, conf->jwt_conf_line);
         return NGX_CONF_ERROR;
     }
@@ -946,6 +1114,38 @@ ngx_http_edge_auth_scrub_headers(ngx_conf_t *cf, ngx_command_t *cmd,
             *c = (*c == '_') ? '-' : ngx_tolower(*c);
         }
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* auth_jwt_token_cache number | off */
+static char *
+ngx_http_edge_auth_token_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_edge_auth_main_conf_t *amcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (amcf->token_cache_size != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        amcf->token_cache_size = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < 1 || n > 1000000) {
+        return "takes a number of entries per worker (1 to 1000000) or off";
+    }
+
+    amcf->token_cache_size = n;
 
     return NGX_CONF_OK;
 }

@@ -1,0 +1,1000 @@
+/*
+ * nginx-edge-auth: remote key sets (auth_jwt_key_request), shared by all workers.
+ *
+ * The JWKS is fetched through an internal subrequest to a location that proxies to the
+ * provider's jwks_uri (NGINX Plus semantics), never through a blocking socket. The last good
+ * document and its scheduling state live in a shared-memory zone; each worker keeps the parsed
+ * keys and re-parses only when the zone's generation for that source changes.
+ *
+ * When to fetch is decided by the core (ea_jwks_decide) under the zone lock, so:
+ *   - one fetch per source at a time across all workers (single flight);
+ *   - a periodic refresh runs as a background subrequest while requests keep using the current
+ *     keys; a first fetch, or one forced by an unknown kid, is waited for by the request that
+ *     started it, and other requests without usable keys poll briefly for its result;
+ *   - an unknown kid forces at most one refresh per interval, so a flood of random kids is not
+ *     a flood of fetches;
+ *   - a failed fetch keeps the last good keys until they are older than the stale limit.
+ *
+ * The zone survives `nginx -s reload` (same name and size), so a reload refetches nothing.
+ */
+
+#include "ngx_http_edge_auth.h"
+
+
+#define NGX_HTTP_EDGE_AUTH_ZONE_NAME      "edge_auth_keys"
+#define NGX_HTTP_EDGE_AUTH_ZONE_SIZE      (1024 * 1024)
+#define NGX_HTTP_EDGE_AUTH_MAX_JWKS       (1024 * 1024)
+#define NGX_HTTP_EDGE_AUTH_WAIT_STEP      20      /* ms between looks at another's fetch */
+
+
+/*
+ * One fetch in flight: what its completion handler needs, and the response body as our own
+ * filters capture it. Set as the subrequest's module context: the access handler and the
+ * variables only ever look at the main request's context, so the slot is free in a subrequest.
+ */
+typedef struct {
+    ngx_http_edge_auth_source_t    *source;
+    ngx_http_edge_auth_main_conf_t *amcf;
+    ngx_http_edge_auth_ctx_t       *waiter;     /* NULL for a background refresh */
+    u_char                         *body;
+    size_t                          len;
+    size_t                          size;
+    unsigned                        too_big:1;
+    unsigned                        read_error:1;
+    unsigned                        done:1;
+} ngx_http_edge_auth_fetch_t;
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_int_t ngx_http_edge_auth_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_int_t ngx_http_edge_auth_sync_keys(ngx_http_request_t *r,
+    ngx_http_edge_auth_main_conf_t *amcf, ngx_http_edge_auth_source_t *src);
+static ngx_int_t ngx_http_edge_auth_start_fetch(ngx_http_request_t *r,
+    ngx_http_edge_auth_main_conf_t *amcf, ngx_http_edge_auth_source_t *src,
+    ngx_http_edge_auth_ctx_t *waiter);
+static ngx_int_t ngx_http_edge_auth_fetch_done(ngx_http_request_t *sr,
+    void *data, ngx_int_t rc);
+static void ngx_http_edge_auth_store(ngx_http_request_t *sr,
+    ngx_http_edge_auth_fetch_t *fetch, ngx_int_t rc);
+static ngx_int_t ngx_http_edge_auth_wait(ngx_http_request_t *r,
+    ngx_http_edge_auth_ctx_t *ctx);
+static void ngx_http_edge_auth_wait_handler(ngx_http_request_t *r);
+
+
+ngx_int_t
+ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
+    ngx_http_edge_auth_loc_conf_t *lcf, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_uint_t forced, const ea_keyset_t **keys)
+{
+    time_t                           now;
+    ngx_int_t                        usable;
+    ea_jwks_action_t                 action;
+    ngx_http_edge_auth_source_t     *src;
+    ngx_http_edge_auth_main_conf_t  *amcf;
+
+    src = lcf->key_source;
+
+    if (src == NULL) {
+        *keys = lcf->keys;
+        return NGX_OK;
+    }
+
+    if (ctx->fetching) {
+        return NGX_AGAIN;
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);
+
+    if (ngx_http_edge_auth_sync_keys(r, amcf, src) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+
+    action = ea_jwks_decide(&src->shared->state, &src->timing, now,
+                            (int) forced);
+    usable = ea_jwks_usable(&src->shared->state, &src->timing, now)
+             && src->keys != NULL;
+
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+    switch (action) {
+
+    case EA_JWKS_FETCH:
+
+        if (usable && !forced) {
+            /* periodic refresh: nobody waits for it */
+            if (ngx_http_edge_auth_start_fetch(r, amcf, src, NULL) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            *keys = src->keys;
+            return NGX_OK;
+        }
+
+        if (ngx_http_edge_auth_start_fetch(r, amcf, src, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ctx->fetching = 1;
+        return NGX_AGAIN;
+
+    case EA_JWKS_WAIT:
+
+        if (ctx->waited < (ngx_msec_t) src->timing.fetch_timeout * 1000) {
+            return ngx_http_edge_auth_wait(r, ctx);
+        }
+
+        /* waited long enough for another worker's fetch */
+        break;
+
+    default: /* EA_JWKS_USE, EA_JWKS_UNAVAILABLE */
+        break;
+    }
+
+    if (!usable) {
+        return NGX_DECLINED;
+    }
+
+    *keys = src->keys;
+
+    return NGX_OK;
+}
+
+
+/* Brings this worker's parsed keys up to the zone's generation for the source. */
+static ngx_int_t
+ngx_http_edge_auth_sync_keys(ngx_http_request_t *r,
+    ngx_http_edge_auth_main_conf_t *amcf, ngx_http_edge_auth_source_t *src)
+{
+    char          err[256];
+    size_t        len;
+    u_char       *copy;
+    uint64_t      generation;
+    ea_keyset_t  *keys;
+
+    /* the common case, without the lock: an aligned 64-bit read of a value only ever bumped */
+    if (*(volatile uint64_t *) &src->shared->state.generation
+        == src->keys_generation)
+    {
+        return NGX_OK;
+    }
+
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+
+    generation = src->shared->state.generation;
+    len = src->shared->jwks_len;
+    copy = len ? ngx_pnalloc(r->pool, len) : NULL;
+
+    if (copy) {
+        ngx_memcpy(copy, src->shared->jwks, len);
+    }
+
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+    if (len && copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    src->keys_generation = generation;
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    keys = ea_keyset_new();
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the document was validated before it was stored: this parse cannot reject it */
+    if (ea_keyset_add_jwks(keys, (const char *) copy, len, NULL, NULL, err,
+                           sizeof(err))
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "edge_auth: stored JWKS for \"%V\" does not parse: %s",
+                      &src->uri, err);
+        ea_keyset_free(keys);
+        return NGX_OK;
+    }
+
+    if (src->keys) {
+        ea_keyset_free(src->keys);
+    }
+
+    src->keys = keys;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "edge_auth: keys for \"%V\" now at generation %uL",
+                   &src->uri, generation);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_start_fetch(ngx_http_request_t *r,
+    ngx_http_edge_auth_main_conf_t *amcf, ngx_http_edge_auth_source_t *src,
+    ngx_http_edge_auth_ctx_t *waiter)
+{
+    ngx_uint_t                    flags;
+    ngx_http_request_t           *sr;
+    ngx_http_edge_auth_fetch_t   *fetch;
+    ngx_http_post_subrequest_t   *ps;
+
+    fetch = ngx_pcalloc(r->pool, sizeof(ngx_http_edge_auth_fetch_t));
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+
+    if (fetch == NULL || ps == NULL) {
+        goto failed;
+    }
+
+    fetch->source = src;
+    fetch->amcf = amcf;
+    fetch->waiter = waiter;
+
+    ps->handler = ngx_http_edge_auth_fetch_done;
+    ps->data = fetch;
+
+    /*
+     * Not NGX_HTTP_SUBREQUEST_IN_MEMORY: that caps the body at subrequest_output_buffer_size and
+     * ends an oversized one with NGX_ERROR, which takes the client's request down. Our filters
+     * below capture the body instead, up to our own limit.
+     */
+    flags = waiter ? NGX_HTTP_SUBREQUEST_WAITED : NGX_HTTP_SUBREQUEST_BACKGROUND;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "edge_auth: fetching JWKS through \"%V\" (%s)", &src->uri,
+                  waiter ? (src->keys ? "unknown key id" : "no keys yet")
+                         : "periodic refresh");
+
+    if (ngx_http_subrequest(r, &src->uri, NULL, &sr, ps, flags) != NGX_OK) {
+        goto failed;
+    }
+
+    ngx_http_set_ctx(sr, fetch, ngx_http_edge_auth_module);
+
+    /*
+     * A GET with none of the client's headers or body: the provider's key endpoint needs
+     * nothing from the client, and must not receive its Authorization header or cookies.
+     */
+    sr->method = NGX_HTTP_GET;
+    ngx_str_set(&sr->method_name, "GET");
+    sr->header_only = 0;
+
+    sr->request_body = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (sr->request_body == NULL) {
+        goto failed;
+    }
+
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, 1,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    sr->headers_in.content_length_n = -1;
+    sr->headers_in.authorization = NULL;
+#if (nginx_version >= 1023000)
+    sr->headers_in.cookie = NULL;
+#else
+    sr->headers_in.cookies.nelts = 0;
+#endif
+
+    return NGX_OK;
+
+failed:
+
+    /* release the single-flight slot, or no worker would fetch until the timeout */
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+    ea_jwks_fetch_done(&src->shared->state, &src->timing, ngx_time(), 0, 0,
+                       -1);
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_fetch_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
+{
+    ngx_http_edge_auth_fetch_t  *fetch = data;
+
+    if (fetch->done) {
+        return rc;
+    }
+
+    fetch->done = 1;
+
+    ngx_http_edge_auth_store(sr, fetch, rc);
+
+    if (fetch->waiter) {
+        fetch->waiter->fetching = 0;
+        fetch->waiter->fetched = 1;
+    }
+
+    return rc;
+}
+
+
+/* ---- capturing the fetched body ------------------------------------------------------- */
+
+static ngx_http_edge_auth_fetch_t *
+ngx_http_edge_auth_capturing(ngx_http_request_t *r)
+{
+    if (r == r->main) {
+        return NULL;
+    }
+
+    return ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
+}
+
+
+/* A key fetch's response goes nowhere but into its capture buffer. */
+static ngx_int_t
+ngx_http_edge_auth_header_filter(ngx_http_request_t *r)
+{
+    if (ngx_http_edge_auth_capturing(r) == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                        size;
+    u_char                      *p;
+    ssize_t                      n;
+    ngx_buf_t                   *b;
+    ngx_chain_t                 *cl;
+    ngx_http_edge_auth_fetch_t  *fetch;
+
+    fetch = ngx_http_edge_auth_capturing(r);
+
+    if (fetch == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+        size = ngx_buf_size(b);
+
+        if (size > 0 && !fetch->too_big) {
+
+            if (fetch->len + size > NGX_HTTP_EDGE_AUTH_MAX_JWKS) {
+                fetch->too_big = 1;
+
+            } else {
+                if (fetch->len + size > fetch->size) {
+                    fetch->size = ngx_max(fetch->size * 2,
+                                          fetch->len + (size_t) size);
+                    fetch->size = ngx_min(fetch->size,
+                                          NGX_HTTP_EDGE_AUTH_MAX_JWKS);
+
+                    p = ngx_pnalloc(r->pool, fetch->size);
+                    if (p == NULL) {
+                        return NGX_ERROR;
+                    }
+
+                    if (fetch->len) {
+                        ngx_memcpy(p, fetch->body, fetch->len);
+                    }
+
+                    fetch->body = p;
+                }
+
+                if (ngx_buf_in_memory(b)) {
+                    ngx_memcpy(fetch->body + fetch->len, b->pos, (size_t) size);
+                    fetch->len += size;
+
+                } else {
+                    /* a large response buffered to a temporary file by the proxy */
+                    n = ngx_read_file(b->file, fetch->body + fetch->len,
+                                      (size_t) size, b->file_pos);
+
+                    if (n != (ssize_t) size) {
+                        fetch->read_error = 1;
+
+                    } else {
+                        fetch->len += size;
+                    }
+                }
+            }
+        }
+
+        /* consumed: lets the upstream reuse its buffers */
+        if (ngx_buf_in_memory(b)) {
+            b->pos = b->last;
+        }
+
+        if (b->in_file) {
+            b->file_pos = b->file_last;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_edge_auth_init_capture(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_edge_auth_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_edge_auth_body_filter;
+
+    return NGX_OK;
+}
+
+
+/* The max-age of the response's Cache-Control header, or -1. */
+static int64_t
+ngx_http_edge_auth_max_age(ngx_http_request_t *sr)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &sr->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return -1;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0
+            && h[i].key.len == sizeof("Cache-Control") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
+                               sizeof("Cache-Control") - 1) == 0)
+        {
+            return ea_cache_control_max_age((const char *) h[i].value.data,
+                                            h[i].value.len);
+        }
+    }
+}
+
+
+static void
+ngx_http_edge_auth_key_warning(void *data, const char *message)
+{
+    ngx_http_request_t  *sr = data;
+
+    ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                  "edge_auth: JWKS from \"%V\": key ignored: %s", &sr->uri,
+                  message);
+}
+
+
+/* Validates a fetched JWKS and stores it in the zone; on any failure keeps the old keys. */
+static void
+ngx_http_edge_auth_store(ngx_http_request_t *sr,
+    ngx_http_edge_auth_fetch_t *fetch, ngx_int_t rc)
+{
+    char                              err[256];
+    size_t                            len;
+    u_char                           *body, *copy;
+    int64_t                           max_age;
+    ngx_int_t                         ok, changed;
+    ngx_uint_t                        status;
+    ea_keyset_t                      *keys;
+    ngx_slab_pool_t                  *shpool;
+    ngx_http_edge_auth_source_t      *src;
+    ngx_http_edge_auth_shm_source_t  *shared;
+
+    src = fetch->source;
+    shared = src->shared;
+    shpool = fetch->amcf->shpool;
+
+    status = sr->headers_out.status;
+    body = NULL;
+    len = 0;
+    keys = NULL;
+    ok = 0;
+    changed = 0;
+    err[0] = '\0';
+
+    body = fetch->body;
+    len = fetch->len;
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE
+        || status != NGX_HTTP_OK)
+    {
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            status = rc;
+        }
+
+        ngx_snprintf((u_char *) err, sizeof(err) - 1, "status %ui%Z", status);
+
+    } else if (fetch->too_big) {
+        ngx_cpystrn((u_char *) err, (u_char *) "response over 1 MiB",
+                    sizeof(err));
+
+    } else if (fetch->read_error) {
+        ngx_cpystrn((u_char *) err, (u_char *) "could not read the buffered "
+                    "response", sizeof(err));
+
+    } else if (len == 0) {
+        ngx_cpystrn((u_char *) err, (u_char *) "empty response", sizeof(err));
+
+    } else {
+        keys = ea_keyset_new();
+
+        if (keys == NULL) {
+            ngx_cpystrn((u_char *) err, (u_char *) "out of memory",
+                        sizeof(err));
+
+        } else if (ea_keyset_add_jwks(keys, (const char *) body, len,
+                                      ngx_http_edge_auth_key_warning, sr,
+                                      err, sizeof(err))
+                   != 0)
+        {
+            /* err says why */
+
+        } else if (ea_keyset_size(keys) == 0) {
+            ngx_cpystrn((u_char *) err, (u_char *) "no usable key in the set",
+                        sizeof(err));
+
+        } else {
+            ok = 1;
+        }
+    }
+
+    max_age = ok ? ngx_http_edge_auth_max_age(sr) : -1;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    if (ok && (shared->jwks_len != len
+               || ngx_memcmp(shared->jwks, body, len) != 0))
+    {
+        copy = ngx_slab_alloc_locked(shpool, len);
+
+        if (copy == NULL) {
+            ok = 0;
+            ngx_cpystrn((u_char *) err,
+                        (u_char *) "the shared zone is full: raise its size "
+                        "with \"auth_jwt_key_zone\"", sizeof(err));
+
+        } else {
+            ngx_memcpy(copy, body, len);
+
+            if (shared->jwks) {
+                ngx_slab_free_locked(shpool, shared->jwks);
+            }
+
+            shared->jwks = copy;
+            shared->jwks_len = len;
+            changed = 1;
+        }
+    }
+
+    ea_jwks_fetch_done(&shared->state, &src->timing, ngx_time(), (int) ok,
+                       (int) changed, max_age);
+
+    if (ok && changed) {
+        /* this worker has just parsed it: adopt it instead of parsing it again */
+        if (src->keys) {
+            ea_keyset_free(src->keys);
+        }
+
+        src->keys = keys;
+        src->keys_generation = shared->state.generation;
+        keys = NULL;
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (keys) {
+        ea_keyset_free(keys);
+    }
+
+    if (ok) {
+        ngx_log_error(NGX_LOG_INFO, sr->connection->log, 0,
+                      "edge_auth: JWKS from \"%V\" %s", &src->uri,
+                      changed ? "updated" : "unchanged");
+        return;
+    }
+
+    if (shared->state.fetched_at) {
+        ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                      "edge_auth: JWKS refresh through \"%V\" failed: %s; "
+                      "keeping the keys fetched %T s ago", &src->uri, err,
+                      ngx_time() - (time_t) shared->state.fetched_at);
+
+    } else {
+        ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                      "edge_auth: JWKS fetch through \"%V\" failed: %s; "
+                      "no keys yet, requests get 503", &src->uri, err);
+    }
+}
+
+
+/* Another worker is fetching and this request has nothing to verify with: look again soon. */
+static ngx_int_t
+ngx_http_edge_auth_wait(ngx_http_request_t *r, ngx_http_edge_auth_ctx_t *ctx)
+{
+    ctx->waited += NGX_HTTP_EDGE_AUTH_WAIT_STEP;
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_edge_auth_wait_handler;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_EDGE_AUTH_WAIT_STEP);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_edge_auth_wait_handler(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+/* ---- the shared zone ------------------------------------------------------------------- */
+
+ngx_int_t
+ngx_http_edge_auth_init_key_zone(ngx_conf_t *cf,
+    ngx_http_edge_auth_main_conf_t *amcf)
+{
+    ngx_str_t  name;
+
+    if (amcf->sources.nelts == 0) {
+        return NGX_OK;
+    }
+
+    if (amcf->zone == NULL) {
+        ngx_str_set(&name, NGX_HTTP_EDGE_AUTH_ZONE_NAME);
+
+        amcf->zone = ngx_shared_memory_add(cf, &name,
+                                           NGX_HTTP_EDGE_AUTH_ZONE_SIZE,
+                                           &ngx_http_edge_auth_module);
+        if (amcf->zone == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    amcf->zone->init = ngx_http_edge_auth_init_zone;
+    amcf->zone->data = amcf;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_edge_auth_shm_source_t *
+ngx_http_edge_auth_find_shared(ngx_http_edge_auth_shm_t *sh, ngx_str_t *key)
+{
+    ngx_queue_t                      *q;
+    ngx_http_edge_auth_shm_source_t  *s;
+
+    for (q = ngx_queue_head(&sh->sources);
+         q != ngx_queue_sentinel(&sh->sources);
+         q = ngx_queue_next(q))
+    {
+        s = ngx_queue_data(q, ngx_http_edge_auth_shm_source_t, queue);
+
+        if (s->key_len == key->len
+            && ngx_memcmp(s->key, key->data, key->len) == 0)
+        {
+            return s;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_edge_auth_main_conf_t  *oamcf = data;
+
+    size_t                            len;
+    ngx_uint_t                        i;
+    ngx_slab_pool_t                  *shpool;
+    ngx_http_edge_auth_source_t     **src;
+    ngx_http_edge_auth_main_conf_t   *amcf;
+    ngx_http_edge_auth_shm_source_t  *s;
+
+    amcf = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (oamcf) {
+        /* reload: the zone and its keys carry over */
+        amcf->sh = oamcf->sh;
+        amcf->shpool = oamcf->shpool;
+
+    } else if (shm_zone->shm.exists) {
+        amcf->shpool = shpool;
+        amcf->sh = shpool->data;
+
+    } else {
+        amcf->shpool = shpool;
+        amcf->sh = ngx_slab_alloc(shpool, sizeof(ngx_http_edge_auth_shm_t));
+        if (amcf->sh == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_queue_init(&amcf->sh->sources);
+        shpool->data = amcf->sh;
+
+        len = sizeof(" in edge_auth zone \"\"") + shm_zone->shm.name.len;
+
+        shpool->log_ctx = ngx_slab_alloc(shpool, len);
+        if (shpool->log_ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(shpool->log_ctx, " in edge_auth zone \"%V\"%Z",
+                    &shm_zone->shm.name);
+    }
+
+    /*
+     * Attach every configured source to its record, creating the missing ones. Records of
+     * sources that left the configuration stay: workers of the previous configuration may still
+     * be using them during a reload.
+     */
+    src = amcf->sources.elts;
+
+    for (i = 0; i < amcf->sources.nelts; i++) {
+
+        ngx_shmtx_lock(&amcf->shpool->mutex);
+
+        s = ngx_http_edge_auth_find_shared(amcf->sh, &src[i]->key);
+
+        if (s == NULL) {
+            s = ngx_slab_calloc_locked(amcf->shpool,
+                                       sizeof(ngx_http_edge_auth_shm_source_t)
+                                       + src[i]->key.len);
+            if (s != NULL) {
+                s->key_len = src[i]->key.len;
+                ngx_memcpy(s->key, src[i]->key.data, src[i]->key.len);
+                ngx_queue_insert_tail(&amcf->sh->sources, &s->queue);
+            }
+        }
+
+        ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+        if (s == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "edge_auth: zone \"%V\" is too small for the "
+                          "configured key sources: raise its size with "
+                          "\"auth_jwt_key_zone\"", &shm_zone->shm.name);
+            return NGX_ERROR;
+        }
+
+        src[i]->shared = s;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ---- directives ------------------------------------------------------------------------- */
+
+/* auth_jwt_key_request uri */
+char *
+ngx_http_edge_auth_key_request(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_edge_auth_loc_conf_t *lcf = conf;
+
+    u_char                           *p;
+    ngx_str_t                        *value;
+    ngx_http_edge_auth_source_t      *src, **slot;
+    ngx_http_edge_auth_main_conf_t   *amcf;
+
+    if (lcf->key_source != NULL) {
+        return "is duplicate: one key request per level";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/'
+        || ngx_http_script_variables_count(&value[1]) != 0)
+    {
+        return "takes the URI of a location, without variables, for example "
+               "\"/_jwks\" with \"location = /_jwks { internal; proxy_pass "
+               "https://idp.example/keys; }\"";
+    }
+
+    src = ngx_pcalloc(cf->pool, sizeof(ngx_http_edge_auth_source_t));
+    if (src == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    src->uri = value[1];
+
+    /* where it was declared: the same URI in two servers can proxy to two providers */
+    src->key.data = ngx_pnalloc(cf->pool, cf->conf_file->file.name.len
+                                          + NGX_INT_T_LEN + value[1].len + 3);
+    if (src->key.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_sprintf(src->key.data, "%V:%ui %V", &cf->conf_file->file.name,
+                    cf->conf_file->line, &value[1]);
+    src->key.len = p - src->key.data;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_edge_auth_module);
+
+    slot = ngx_array_push(&amcf->sources);
+    if (slot == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *slot = src;
+    lcf->key_source = src;
+
+    return NGX_CONF_OK;
+}
+
+
+/* auth_jwt_key_cache time [min=time] [rotation=time] [stale=time] [timeout=time] */
+char *
+ngx_http_edge_auth_key_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_edge_auth_loc_conf_t *lcf = conf;
+
+    time_t       t;
+    int64_t     *field;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (lcf->key_timing_set) {
+        return "is duplicate";
+    }
+
+    ea_jwks_timing_init(&lcf->key_timing);
+    lcf->key_timing_set = 1;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        s = value[i];
+
+        if (i == 1) {
+            field = &lcf->key_timing.max_age;
+
+        } else if (ngx_strncmp(s.data, "min=", 4) == 0) {
+            field = &lcf->key_timing.min_age;
+            s.data += 4; s.len -= 4;
+
+        } else if (ngx_strncmp(s.data, "rotation=", 9) == 0) {
+            field = &lcf->key_timing.forced_interval;
+            s.data += 9; s.len -= 9;
+
+        } else if (ngx_strncmp(s.data, "stale=", 6) == 0) {
+            field = &lcf->key_timing.max_stale;
+            s.data += 6; s.len -= 6;
+
+        } else if (ngx_strncmp(s.data, "timeout=", 8) == 0) {
+            field = &lcf->key_timing.fetch_timeout;
+            s.data += 8; s.len -= 8;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": use a time, then "
+                               "min=, rotation=, stale= or timeout=",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        t = ngx_parse_time(&s, 1);
+
+        if (t == (time_t) NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid time \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        *field = t;
+    }
+
+    if (lcf->key_timing.max_age < 1 || lcf->key_timing.fetch_timeout < 1) {
+        return "needs a refresh interval and a timeout of at least 1s";
+    }
+
+    if (lcf->key_timing.min_age > lcf->key_timing.max_age) {
+        return "has min= above the refresh interval";
+    }
+
+    if (lcf->key_timing.max_stale < lcf->key_timing.max_age) {
+        return "has stale= below the refresh interval: keys would expire "
+               "before their refresh is due";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* auth_jwt_key_zone name:size */
+char *
+ngx_http_edge_auth_key_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_edge_auth_main_conf_t *amcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (amcf->zone != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        return "takes name:size, for example \"edge_auth_keys:1m\"";
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" needs a size of at least %uz bytes",
+                           &name, 8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->zone = ngx_shared_memory_add(cf, &name, size,
+                                       &ngx_http_edge_auth_module);
+    if (amcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (amcf->zone->data) {
+        return "names a zone that is already in use";
+    }
+
+    return NGX_CONF_OK;
+}
