@@ -1,0 +1,85 @@
+// json.h: an owning handle on a jansson value, and the one way this code parses JSON.
+//
+// Usage:
+//
+//     Json doc;
+//     JsonError e = parse_json_object(text, JsonLimits{8192, 16}, doc);
+//     if (e != JsonError::None) return reject(json_error_text(e));
+//     std::string_view alg;
+//     if (json_string_member(doc.get(), "alg", alg)) ...
+//
+// Every parse rejects duplicate member names (after unescaping, so "\u0073ub" duplicates
+// "sub"), NUL characters, invalid UTF-8, trailing data and anything nested deeper than the
+// limit, and requires the top level to be an object. The same parsed tree is then used both for
+// the checks and for the values handed to nginx, so no second parser can read a token
+// differently from the one that validated it.
+
+#ifndef EDGE_AUTH_CORE_JSON_H
+#define EDGE_AUTH_CORE_JSON_H
+
+#include <cstddef>
+#include <string_view>
+
+#include <jansson.h>
+
+namespace edge_auth {
+
+class Json {
+public:
+    Json() noexcept : v_(nullptr) {}
+    // Takes ownership of one reference.
+    explicit Json(json_t *owned) noexcept : v_(owned) {}
+    ~Json() { json_decref(v_); }
+
+    Json(Json &&o) noexcept : v_(o.v_) { o.v_ = nullptr; }
+    Json &operator=(Json &&o) noexcept
+    {
+        if (this != &o) {
+            json_decref(v_);
+            v_ = o.v_;
+            o.v_ = nullptr;
+        }
+        return *this;
+    }
+    Json(const Json &) = delete;
+    Json &operator=(const Json &) = delete;
+
+    json_t *get() const noexcept { return v_; }
+    explicit operator bool() const noexcept { return v_ != nullptr; }
+
+private:
+    json_t *v_;
+};
+
+struct JsonLimits {
+    size_t max_bytes;
+    unsigned max_depth;   // the top-level object counts as depth 1
+};
+
+enum class JsonError {
+    None,
+    TooLarge,
+    TooDeep,
+    Duplicate,
+    Syntax,     // includes invalid UTF-8, NUL, trailing data, numbers jansson cannot represent
+    NotObject,
+};
+
+const char *json_error_text(JsonError e) noexcept;
+
+// Parses `text` (explicit length, no NUL terminator needed). Allocation failure inside jansson
+// throws std::bad_alloc; every other problem is a JsonError.
+JsonError parse_json_object(std::string_view text, const JsonLimits &limits, Json &out);
+
+// The member `name` of object `obj` as a string view into the tree (valid while the tree
+// lives). False when absent or not a string.
+bool json_string_member(const json_t *obj, const char *name, std::string_view &out) noexcept;
+
+inline std::string_view json_string_view(const json_t *s) noexcept
+{
+    return std::string_view(json_string_value(s), json_string_length(s));
+}
+
+} // namespace edge_auth
+
+#endif

@@ -1,0 +1,126 @@
+// jwk.h: one verification key imported from a JWK (RFC 7517) under the key policy.
+//
+// Usage (configuration time):
+//
+//     KeyImport r = import_jwk(jwk_object);
+//     switch (r.outcome) {
+//     case KeyImport::Outcome::Ok:            keys.push_back(std::move(r.key)); break;
+//     case KeyImport::Outcome::Dropped:       warn(r.reason); break;   // key skipped
+//     case KeyImport::Outcome::DocumentError: fail(r.reason);          // whole document refused
+//     }
+//     for (auto &n : r.notes) warn(n);                                  // e.g. private part ignored
+//
+// Usage (per request; a Key is immutable once imported):
+//
+//     if (key.serves(alg) && key.kid_equals(header_kid)) verify_signature(alg, key, input, sig);
+//
+// Key policy. A key is dropped (never the document) when:
+//   - kty is not RSA, EC, OKP or oct, or kid is not a non-empty string;
+//   - "use" is present and is not "sig", or "key_ops" is present and lacks "verify";
+//   - "alg" is present but unknown here, or does not fit the kty/crv (ES256 on P-384, PS256 on
+//     an EC key, HS512 on a 32-byte secret, A256GCM anywhere);
+//   - RSA: modulus under 2048 or over 8192 bits, or even; e even, below 65537 or over 64 bits
+//     (65537 is what everyone uses; larger odd exponents are legal and accepted); the modulus
+//     fails OpenSSL's public-key check (small factors) or carries the ROCA fingerprint
+//     (CVE-2017-15361);
+//   - EC: crv other than P-256/P-384/P-521, x or y not exactly the curve's size, or a point that
+//     is not on the curve (EVP_PKEY_public_check);
+//   - OKP: crv other than Ed25519 (Ed448 is not supported), or x not 32 bytes;
+//   - oct: k shorter than 32 bytes. An oct key of L bytes only serves the HS algorithms whose
+//     hash is at most L bytes (RFC 7518 §3.2).
+//   - any of n, e, x, y, k is missing or not canonical base64url (see base64url.h).
+// A kid over 256 bytes refuses the whole document (a cap, not a policy question). Private
+// members (d, p, q, dp, dq, qi, oth) are ignored with a note; only the public part is kept.
+// An oct secret is kept only inside the prepared HMAC contexts, never as a plain copy.
+
+#ifndef EDGE_AUTH_CORE_JWK_H
+#define EDGE_AUTH_CORE_JWK_H
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "algorithm.h"
+#include "verify_context.h"
+
+namespace edge_auth {
+
+enum class KeyType : uint8_t { Rsa, Ec, Okp, Oct };
+
+const char *key_type_name(KeyType t) noexcept;
+
+constexpr size_t kMaxKidBytes = 256;
+
+class Key {
+public:
+    ~Key();
+    Key(const Key &) = delete;
+    Key &operator=(const Key &) = delete;
+
+    bool has_kid() const noexcept { return has_kid_; }
+    const std::string &kid() const noexcept { return kid_; }
+    bool kid_equals(std::string_view kid) const noexcept { return has_kid_ && kid_ == kid; }
+
+    KeyType type() const noexcept { return type_; }
+    Curve curve() const noexcept { return curve_; }
+
+    // EA_ALG_* bits of the algorithms this key may verify: its family, narrowed to its own
+    // "alg" when it has one, and for oct keys to the hashes its length supports.
+    unsigned alg_bits() const noexcept { return alg_bits_; }
+    bool serves(const AlgInfo &a) const noexcept { return (alg_bits_ & a.bit) != 0; }
+
+    // Asymmetric keys: the public key. nullptr for oct.
+    EVP_PKEY *pkey() const noexcept { return pkey_; }
+    // The OpenSSL context prepared for `a` (see verify_context.h); empty unless serves(a). For
+    // oct keys the secret lives only in these contexts.
+    const VerifyContext &verify_context(const AlgInfo &a) const noexcept
+    {
+        return contexts_[static_cast<size_t>(a.id)];
+    }
+    // RSA: the exact signature length (modulus bytes). 0 for other types.
+    size_t rsa_signature_size() const noexcept { return rsa_size_; }
+    // Key strength in bits (modulus, curve order, or secret length * 8), for messages.
+    size_t bits() const noexcept { return bits_; }
+
+private:
+    Key() = default;
+    friend struct KeyBuilder;
+
+    std::string kid_;
+    bool has_kid_ = false;
+    KeyType type_ = KeyType::Oct;
+    Curve curve_ = Curve::None;
+    unsigned alg_bits_ = 0;
+    EVP_PKEY *pkey_ = nullptr;
+    VerifyContext contexts_[static_cast<size_t>(Alg::Count)];
+    size_t rsa_size_ = 0;
+    size_t bits_ = 0;
+};
+
+struct KeyImport {
+    enum class Outcome { Ok, Dropped, DocumentError };
+
+    Outcome outcome = Outcome::Dropped;
+    std::unique_ptr<Key> key;          // set when Ok
+    std::string reason;                // Dropped / DocumentError: one line, escaped
+    std::vector<std::string> notes;    // Ok: non-fatal remarks
+};
+
+// Imports one JWK object. Throws only std::bad_alloc.
+KeyImport import_jwk(const json_t *jwk);
+
+// The key's label for messages: `kid "abc"` (escaped) or `(no kid)`.
+std::string key_label(const json_t *jwk);
+
+// True when an RSA modulus carries the fingerprint of keys generated by the Infineon library
+// affected by ROCA: n mod p lies in the subgroup generated by 65537 for every small prime p.
+bool rsa_modulus_has_roca_fingerprint(const unsigned char *n, size_t n_len);
+
+} // namespace edge_auth
+
+#endif
