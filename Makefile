@@ -27,7 +27,7 @@ CORE_CFLAGS   := -std=c11 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
 CORE_LDLIBS   := -ljansson -lcrypto
 CORE_LIB      := $(BUILD)/libedge_auth_core.a
 
-.PHONY: all core module cli unit integration test test-asan fuzz bench demo deps clean
+.PHONY: all core module cli unit integration test test-asan fuzz bench demo deps clean nginx-bin
 
 all: module cli
 
@@ -105,11 +105,19 @@ test-asan:
 	TEST_NGINX_LD_PRELOAD=$(ASAN_RT) \
 	$(MAKE) BUILD=build/asan SAN=1 integration
 
-bench: $(MODULE_SO) $(CLI)
+bench: deps
+	scripts/install-deps bench
+	$(MAKE) module cli
 	bench/run
 
-demo: $(MODULE_SO) $(CLI)
+# demo/run installs its packages and builds by itself
+demo:
 	demo/run
+
+# The nginx binary from the same configured tree as the module (used by the Dockerfile for
+# NGINX_SRC builds, so the binary and the module share version and flags).
+nginx-bin: $(NGINX_BUILD)/Makefile
+	$(MAKE) -C $(NGINX_BUILD) -f objs/Makefile binary
 
 clean:
 	rm -rf build t/servroot
