@@ -87,7 +87,7 @@ PROVE_INC := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null || echo -It/lib)
 integration: $(MODULE_SO) $(CLI)
 	TEST_NGINX_BINARY=$${TEST_NGINX_BINARY:-/usr/sbin/nginx} \
 	TEST_NGINX_MODULE=$(abspath $(MODULE_SO)) EDGE_AUTH_CLI=$(abspath $(CLI)) \
-	TEST_NGINX_SERVROOT=$(abspath $(BUILD))/servroot \
+	TEST_NGINX_SERVROOT=$(abspath $(BUILD))/servroot TEST_NGINX_SLEEP=$${TEST_NGINX_SLEEP:-0.005} \
 	prove $(PROVE_INC) -j$(PROVE_JOBS) -r t/
 
 test: deps

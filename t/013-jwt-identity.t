@@ -281,6 +281,7 @@ issuer=
 scopes=
 roles=
 extra=
+cookie=
 \z
 --- error_log
 dropped client-sent header "X-Auth-Subject"

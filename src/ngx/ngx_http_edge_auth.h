@@ -7,6 +7,7 @@
  *   ngx_http_edge_auth_scrub.c      removal of client-sent identity headers
  *   ngx_http_edge_auth_keys.c       remote JWKS (auth_jwt_key_request): shared-memory cache,
  *                                   single-flight fetches through subrequests, rotation
+ *   ngx_http_edge_auth_oidc.c       oidc_provider blocks and auth_oidc: sealed session cookies
  *
  * All authentication logic lives in the C++ core behind edge_auth.h; these files only adapt it to
  * nginx (configuration, requests, memory pools, logs).
@@ -60,7 +61,34 @@ typedef struct {
 } ngx_http_edge_auth_source_t;
 
 
+/* An oidc_provider { } block. */
 typedef struct {
+    ngx_str_t                    name;
+    ngx_str_t                    conf_file;
+    ngx_uint_t                   conf_line;
+
+    ngx_str_t                    cookie_name;
+    ngx_str_t                    cookie_domain;
+    ngx_uint_t                   cookie_samesite;   /* NGX_HTTP_EDGE_AUTH_SAMESITE_* */
+    ngx_flag_t                   cookie_secure;
+    ngx_flag_t                   strip_cookies;
+    time_t                       session_timeout;
+    time_t                       idle_timeout;
+    ngx_str_t                    key_file;
+    ngx_array_t                 *claims;            /* ea_str_t */
+
+    ea_session_keys_t           *keys;
+    ea_sealer_t                 *sealer;
+} ngx_http_edge_auth_provider_t;
+
+
+#define NGX_HTTP_EDGE_AUTH_SAMESITE_LAX     0
+#define NGX_HTTP_EDGE_AUTH_SAMESITE_STRICT  1
+#define NGX_HTTP_EDGE_AUTH_SAMESITE_NONE    2
+
+
+typedef struct {
+    ngx_array_t                  providers;       /* ngx_http_edge_auth_provider_t * */
     ngx_shm_zone_t              *zone;
     ngx_http_edge_auth_shm_t    *sh;
     ngx_slab_pool_t             *shpool;
@@ -96,6 +124,11 @@ typedef struct {
     ngx_flag_t                   require_exp;
     size_t                       max_token_size;
 
+    /* auth_oidc name | off */
+    ngx_uint_t                   oidc;              /* UNSET / OFF / ON */
+    ngx_str_t                    oidc_name;
+    ngx_http_edge_auth_provider_t  *provider;
+
     /* auth_jwt_require $value ... [error=401|403] */
     ngx_array_t                 *require;           /* ngx_http_complex_value_t */
     ngx_uint_t                   require_error;
@@ -106,9 +139,15 @@ typedef struct {
 } ngx_http_edge_auth_loc_conf_t;
 
 
-/* Per-request state across re-entries of the access handler. */
+/*
+ * Per-request state across re-entries of the access handler. It survives internal redirects
+ * (see ngx_http_edge_auth_get_ctx): the session cookie is stripped from the request once opened,
+ * so a redirected request must find its session here.
+ */
 typedef struct {
     ea_token_t                  *token;          /* the verified token once accepted */
+    ea_session_t                *session;        /* the opened session cookie */
+    ngx_http_edge_auth_provider_t  *session_provider;
     ngx_msec_t                   waited;         /* polling another worker's fetch */
     unsigned                     fetching:1;     /* a waited key fetch is in flight */
     unsigned                     fetched:1;      /* ... and has completed */
@@ -120,6 +159,14 @@ extern ngx_module_t  ngx_http_edge_auth_module;
 
 
 ngx_int_t ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r);
+ngx_http_edge_auth_ctx_t *ngx_http_edge_auth_get_ctx(ngx_http_request_t *r,
+    ngx_uint_t create);
+char *ngx_http_edge_auth_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_edge_auth_oidc(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_edge_auth_merge_oidc(ngx_conf_t *cf,
+    ngx_http_edge_auth_loc_conf_t *prev, ngx_http_edge_auth_loc_conf_t *conf);
 
 /* keys.c: the key set a request verifies with (NGX_OK, *keys set), or NGX_AGAIN (the request
  * waits for a fetch and the handler runs again), NGX_DECLINED (no usable keys: 503), NGX_ERROR */

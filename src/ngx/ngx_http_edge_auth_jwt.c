@@ -55,15 +55,9 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
                                             NULL);
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
-
+    ctx = ngx_http_edge_auth_get_ctx(r, 1);
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_edge_auth_ctx_t));
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_edge_auth_module);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);

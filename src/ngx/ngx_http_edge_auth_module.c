@@ -109,6 +109,20 @@ static ngx_command_t  ngx_http_edge_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("oidc_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_oidc_provider,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_oidc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_oidc,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("auth_jwt_algorithms"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
                         |NGX_CONF_1MORE,
@@ -277,6 +291,13 @@ ngx_http_edge_auth_init(ngx_conf_t *cf)
 
     *h = ngx_http_edge_auth_jwt_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_edge_auth_oidc_handler;
+
     return NGX_OK;
 }
 
@@ -331,6 +352,62 @@ ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle)
 }
 
 
+static void
+ngx_http_edge_auth_ctx_cleanup(void *data)
+{
+    ngx_http_edge_auth_ctx_t  *ctx = data;
+
+    if (ctx->session) {
+        ea_session_free(ctx->session);
+        ctx->session = NULL;
+    }
+}
+
+
+/*
+ * The request's context, created on demand. nginx zeroes module contexts on an internal
+ * redirect (error_page, try_files, rewrite ... last); ours is found again through the pool
+ * cleanup that owns it, so a redirected request keeps its verified identity.
+ */
+ngx_http_edge_auth_ctx_t *
+ngx_http_edge_auth_get_ctx(ngx_http_request_t *r, ngx_uint_t create)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_edge_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
+
+    if (ctx != NULL || r != r->main) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_edge_auth_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_edge_auth_module);
+            return ctx;
+        }
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_edge_auth_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_edge_auth_ctx_t));
+    cln->handler = ngx_http_edge_auth_ctx_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_edge_auth_module);
+
+    return ctx;
+}
+
+
 static void *
 ngx_http_edge_auth_create_main_conf(ngx_conf_t *cf)
 {
@@ -343,7 +420,10 @@ ngx_http_edge_auth_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&amcf->sources, cf->pool, 2,
                        sizeof(ngx_http_edge_auth_source_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&amcf->providers, cf->pool, 2,
+                          sizeof(ngx_http_edge_auth_provider_t *))
+           != NGX_OK)
     {
         return NULL;
     }
@@ -438,6 +518,7 @@ ngx_http_edge_auth_create_loc_conf(ngx_conf_t *cf)
      */
 
     conf->jwt = NGX_HTTP_EDGE_AUTH_JWT_UNSET;
+    conf->oidc = NGX_CONF_UNSET_UINT;
     conf->algorithms = NGX_CONF_UNSET_UINT;
     conf->leeway = NGX_CONF_UNSET;
     conf->require_exp = NGX_CONF_UNSET;
@@ -468,6 +549,11 @@ ngx_http_edge_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             conf->jwt_conf_file = prev->jwt_conf_file;
             conf->jwt_conf_line = prev->jwt_conf_line;
         }
+    }
+
+    rv = ngx_http_edge_auth_merge_oidc(cf, prev, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     /* a policy setting made at this level means this level needs its own policy object */

@@ -5,6 +5,10 @@
  *   $jwt_header_<name>   JOSE header parameter (NGINX Plus name)
  *   $jwt_payload         the claims JSON
  *   auth_jwt_claim_set / auth_jwt_header_set $var name ...   a nested member, by path
+ *   $oidc_claim_<name>   a claim of the session (sub and iss always; others as session_claims
+ *                        lists them) (NGINX Plus name)
+ *   $oidc_access_token, $oidc_id_token   the session's tokens (NGINX Plus names)
+ *   $oidc_session_id     the session's random id (never the cookie itself)
  *
  * Values are rendered by the core (arrays joined with ",", control bytes escaped as %XX so a value
  * can never split a header line). They are empty until the access phase has accepted a token and
@@ -32,6 +36,10 @@ static ngx_int_t ngx_http_edge_auth_payload_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_edge_auth_path_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_edge_auth_session_claim_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_edge_auth_session_field_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_variable_t  ngx_http_edge_auth_vars[] = {
@@ -44,6 +52,22 @@ static ngx_http_variable_t  ngx_http_edge_auth_vars[] = {
 
     { ngx_string("jwt_payload"), NULL, ngx_http_edge_auth_payload_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("oidc_claim_"), NULL,
+      ngx_http_edge_auth_session_claim_variable,
+      0, NGX_HTTP_VAR_PREFIX|NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("oidc_access_token"), NULL,
+      ngx_http_edge_auth_session_field_variable,
+      EA_SESSION_ACCESS_TOKEN, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("oidc_id_token"), NULL,
+      ngx_http_edge_auth_session_field_variable,
+      EA_SESSION_ID_TOKEN, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("oidc_session_id"), NULL,
+      ngx_http_edge_auth_session_field_variable,
+      EA_SESSION_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -81,7 +105,7 @@ ngx_http_edge_auth_request_token(ngx_http_request_t *r)
 {
     ngx_http_edge_auth_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_edge_auth_module);
+    ctx = ngx_http_edge_auth_get_ctx(r->main, 0);
 
     return ctx ? ctx->token : NULL;
 }
@@ -193,6 +217,75 @@ ngx_http_edge_auth_path_variable(ngx_http_request_t *r,
     return ngx_http_edge_auth_set_value(v,
                ea_token_value(token, pv->part, pv->path, pv->depth,
                               ngx_http_edge_auth_pool_alloc, r->pool, &value),
+               &value);
+}
+
+
+/* The opened session of this request; subrequests see their parent's. */
+static ea_session_t *
+ngx_http_edge_auth_request_session(ngx_http_request_t *r)
+{
+    ngx_http_edge_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_edge_auth_get_ctx(r->main, 0);
+
+    return ctx ? ctx->session : NULL;
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_session_field_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ea_str_t       value;
+    ea_session_t  *session;
+
+    session = ngx_http_edge_auth_request_session(r);
+
+    if (session == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    /* the core guarantees these fields hold no control bytes: safe as they are */
+    return ngx_http_edge_auth_set_value(v,
+               ea_session_get(session, (ea_session_field_t) data, &value),
+               &value);
+}
+
+
+static ngx_int_t
+ngx_http_edge_auth_session_claim_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  *name = (ngx_str_t *) data;
+
+    ea_str_t       claim, value;
+    ea_session_t  *session;
+
+    session = ngx_http_edge_auth_request_session(r);
+
+    if (session == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    claim.data = (const char *) name->data + sizeof("oidc_claim_") - 1;
+    claim.len = name->len - (sizeof("oidc_claim_") - 1);
+
+    if (claim.len == 3 && ngx_strncmp(claim.data, "sub", 3) == 0) {
+        return ngx_http_edge_auth_set_value(v,
+                   ea_session_get(session, EA_SESSION_SUB, &value), &value);
+    }
+
+    if (claim.len == 3 && ngx_strncmp(claim.data, "iss", 3) == 0) {
+        return ngx_http_edge_auth_set_value(v,
+                   ea_session_get(session, EA_SESSION_ISS, &value), &value);
+    }
+
+    return ngx_http_edge_auth_set_value(v,
+               ea_session_claim(session, &claim, 1,
+                                ngx_http_edge_auth_pool_alloc, r->pool, &value),
                &value);
 }
 

@@ -13,7 +13,7 @@ package EdgeAuthSuite;
 #     main_config that already loads it),
 #   - get an echo upstream in http_config, listening on a unix socket: proxy to
 #     http://unix:$TEST_NGINX_ECHO_SOCKET: and the response body shows which X-Auth-* headers the
-#     upstream received, one "name=value" line each. It has edge_auth_scrub_headers off, so what it
+#     upstream received, one "name=value" line each, then the Cookie header it received. It has edge_auth_scrub_headers off, so what it
 #     prints is exactly what the protected location sent.
 
 use strict;
@@ -38,7 +38,7 @@ croak 'TEST_NGINX_MODULE is not set: run the suites with `make integration`, or 
 my @ECHOED = qw(subject email issuer scopes roles extra);
 
 sub echo_upstream {
-    my $lines = join '', map { "$_=\$http_x_auth_$_\\n" } @ECHOED;
+    my $lines = join '', (map { "$_=\$http_x_auth_$_\\n" } @ECHOED), "cookie=\$http_cookie\\n";
     return <<"CONF";
     server {
         listen unix:\$TEST_NGINX_ECHO_SOCKET;

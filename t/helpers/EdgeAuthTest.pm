@@ -33,7 +33,7 @@ use File::Temp qw(tempdir);
 use JSON::PP ();
 
 our @EXPORT = qw(cli key_dir gen_key key_path write_jwks sign b64url b64url_decode
-                 tamper_signature);
+                 tamper_signature session_keys seal_session);
 
 my $ROOT = dirname(dirname(dirname(abs_path(__FILE__))));   # t/helpers/X.pm -> project root
 my $JSON = JSON::PP->new->canonical;                          # stable bytes for stable tokens
@@ -200,6 +200,41 @@ sub _bytes {
     my $probe = $s;
     utf8::encode($s) unless $verbatim || utf8::decode($probe);
     return $s;
+}
+
+# session_keys($file, @secret_names): a session key file holding the named secrets, first one
+# sealing (each name is generated once with `edge-auth keygen` and reused, so a test can rotate
+# by listing names in another order). Returns the path.
+my %SECRETS;
+sub session_keys {
+    my ($file, @names) = @_;
+    croak 'session_keys: no secrets given' unless @names;
+    my $text = '';
+    for my $n (@names) {
+        $SECRETS{$n} //= _run('keygen');
+        $text .= "$SECRETS{$n}\n";
+    }
+    my $path = $file =~ m{/} ? $file : File::Spec->catfile(key_dir(), $file);
+    _write($path, $text);
+    chmod 0600, $path;
+    return $path;
+}
+
+# seal_session(keys => PATH, provider => 'p', cookie => 'NAME', session => {...} | json => '...',
+#              now => UNIX, ttl => SECONDS, idle => SECONDS)
+# The cookies of a sealed session, as a list of "name=value" strings (one per chunk).
+sub seal_session {
+    my %o = @_;
+    my @args = ('seal', '--keys', delete $o{keys}, '--provider', delete $o{provider},
+                '--cookie', delete $o{cookie});
+    my ($session, $json) = (delete $o{session}, delete $o{json});
+    push @args, '--json', $json // $JSON->encode($session // {});
+    for my $opt (qw(now ttl idle realm)) {
+        my $v = delete $o{$opt};
+        push @args, "--$opt", $v if defined $v;
+    }
+    croak 'seal_session: unknown option(s) ' . join(', ', sort keys %o) if %o;
+    return split /\n/, _run(@args);
 }
 
 # base64url without padding (RFC 7515 §2).
