@@ -8,7 +8,7 @@
 # corpora grow under $(BUILD)/fuzz/corpus-<target>/ (seeded from fuzz/seeds/<target>/) and crash
 # reproducers land in $(BUILD)/fuzz/artifacts/. Replay one with: $(BUILD)/fuzz/<target> <file>
 
-FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse
+FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -22,6 +22,10 @@ FUZZ_RUNS    := $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 # exercised too; key sets get more room for several RSA keys.
 FUZZ_ARGS_fuzz_jwt_verify := -max_len=12288 -dict=fuzz/dicts/jose.dict
 FUZZ_ARGS_fuzz_jwks_parse := -max_len=16384 -dict=fuzz/dicts/jose.dict
+# Cookie headers of up to a few chunks, or a session document sealed inside the target.
+FUZZ_ARGS_fuzz_session_open := -max_len=12288
+# Header values are short; longer inputs only repeat what short ones already reach.
+FUZZ_ARGS_fuzz_cache_control := -max_len=512
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 

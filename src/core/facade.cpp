@@ -149,6 +149,7 @@ int ea_keyset_add_jwks(ea_keyset_t *set, const char *json, size_t len, ea_warn_f
             set_message(err, err_len, e.c_str());
             return -1;
         }
+        set->id = next_handle_id();
         return 0;
     } catch (...) {
         set_message(err, err_len, "internal error (out of memory?)");

@@ -101,7 +101,8 @@ void jwks_fetch_done(ea_jwks_state_t &state, const ea_jwks_timing_t &timing, int
     if (ok) {
         int64_t interval = timing.max_age;
         if (max_age >= 0) {
-            interval = std::clamp(max_age, timing.min_age, timing.max_age);
+            // not std::clamp: a min above the max must not be undefined behaviour
+            interval = std::min(std::max(max_age, timing.min_age), timing.max_age);
         }
         state.fetched_at = now;
         state.next_refresh = now + interval;
@@ -123,6 +124,8 @@ void jwks_fetch_done(ea_jwks_state_t &state, const ea_jwks_timing_t &timing, int
 int64_t cache_control_max_age(std::string_view value) noexcept
 {
     int64_t found = -1;
+    // A bad max-age does not end the scan: a no-store or no-cache later in the value still wins.
+    bool bad = false;
 
     while (!value.empty()) {
         size_t comma = value.find(',');
@@ -139,28 +142,27 @@ int64_t cache_control_max_age(std::string_view value) noexcept
             continue;
         }
         if (eq == std::string_view::npos || found != -1) {
-            return -1;  // "max-age" without a value, or twice: do not guess
+            bad = true;  // "max-age" without a value, or twice: do not guess
+            continue;
         }
 
         std::string_view digits = trim(item.substr(eq + 1));
         if (digits.size() >= 2 && digits.front() == '"' && digits.back() == '"') {
             digits = digits.substr(1, digits.size() - 2);
         }
-        if (digits.empty()) {
-            return -1;
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+            bad = true;
+            continue;
         }
 
         int64_t n = 0;
         for (char c : digits) {
-            if (c < '0' || c > '9') {
-                return -1;
-            }
             n = std::min<int64_t>(n * 10 + (c - '0'), kMaxSeconds);
         }
         found = n;
     }
 
-    return found;
+    return bad ? -1 : found;
 }
 
 }  // namespace edge_auth
