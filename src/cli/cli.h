@@ -1,9 +1,11 @@
 /*
  * cli.h: shared pieces of the edge-auth command-line tool.
  *
- * The tool mints keys and tokens for operators and for the test suites. It deliberately shares no
- * code with src/core: tokens it signs are checked by the core's verifier, so an independent
- * implementation is what makes those tests mean something.
+ * The tool mints keys and tokens for operators and for the test suites. The JOSE commands
+ * deliberately share no code with src/core: tokens they sign are checked by the core's verifier,
+ * so an independent implementation is what makes those tests mean something. The session
+ * commands (session.cpp) are the exception: they call the core's C facade, because a sealed
+ * cookie must be exactly what the module reads and writes.
  *
  *     int main(int argc, char **argv) -> dispatch on argv[1] to one of the cmd_* functions below;
  *     each parses its own options with parse_args() and throws cli::Error on any failure, which
@@ -104,6 +106,9 @@ SigningKey load_signing_key(const std::string &path);
 int cmd_jwk_gen(const std::vector<std::string> &argv);      /* jwk.cpp */
 int cmd_jwks_public(const std::vector<std::string> &argv);  /* jwk.cpp */
 int cmd_jwt_sign(const std::vector<std::string> &argv);     /* jwt.cpp */
+int cmd_keygen(const std::vector<std::string> &argv);       /* session.cpp */
+int cmd_seal(const std::vector<std::string> &argv);         /* session.cpp */
+int cmd_open(const std::vector<std::string> &argv);         /* session.cpp */
 
 }  // namespace cli
 

@@ -1,6 +1,6 @@
 /*
  * main.cpp: edge-auth, the operator and test tool of nginx-edge-auth. Dispatches to one
- * subcommand; each subcommand group lives in its own file (jwk.cpp, jwt.cpp).
+ * subcommand; each subcommand group lives in its own file (jwk.cpp, jwt.cpp, session.cpp).
  */
 
 #include "cli.h"
@@ -59,6 +59,30 @@ const Command COMMANDS[] = {
      "                      --ttl/--now/--set (compute iat/exp yourself)\n"
      "    --claims-b64 SEG  the payload segment verbatim, already base64url; same restrictions\n"
      "    --signature-b64 S the signature segment verbatim, no signing (no key needed)\n"},
+    {"keygen", cli::cmd_keygen,
+     "edge-auth keygen [--bytes N] [--file-header]\n"
+     "    Prints a new secret line for the session key file: base64url of N random bytes\n"
+     "    (default 32, 32-512), followed by a comment with its key id and the date.\n"
+     "    --file-header     first print a comment block explaining the file format and rotation\n"},
+    {"seal", cli::cmd_seal,
+     "edge-auth seal --keys FILE --provider NAME --cookie NAME [options] [--json JSON]\n"
+     "    Seals a session document (--json, else standard input) with the first secret of the\n"
+     "    key file and prints the cookies as name=value lines, one per chunk.\n"
+     "    JSON: {\"sub\":..,\"iss\":..} plus optional sid, iat, seen, exp, at, at_exp, rt, idt\n"
+     "    and claims (docs/session-format.md); sid defaults to a new random id, iat and seen\n"
+     "    to NOW, exp to iat + the absolute timeout\n"
+     "    --realm R         further binding, as configured in nginx (default none)\n"
+     "    --ttl SECONDS     absolute timeout (default 28800, 8 h)\n"
+     "    --idle SECONDS    idle timeout (default 0, none)\n"
+     "    --now UNIX        NOW (default: the current time)\n"},
+    {"open", cli::cmd_open,
+     "edge-auth open --keys FILE --provider NAME --cookie NAME [options] COOKIE...\n"
+     "    Opens a session cookie exactly as the module does at NOW and prints the session JSON;\n"
+     "    when it does not open, prints \"<reason>: <detail>\" and exits with status 1.\n"
+     "    COOKIE is a Cookie header value (\"a=1; NAME=...; NAME.1=...\"; several arguments are\n"
+     "    several Cookie headers) or the bare value of cookie NAME.\n"
+     "    --realm R  --ttl SECONDS  --idle SECONDS  as for seal\n"
+     "    --now UNIX        NOW (default: the current time)\n"},
 };
 
 void print_usage(std::ostream &out)
@@ -68,7 +92,8 @@ void print_usage(std::ostream &out)
     for (const Command &c : COMMANDS) {
         out << c.usage << '\n';
     }
-    out << "Exit status: 0 on success, 2 on any error (message on stderr).\n";
+    out << "Exit status: 0 on success, 1 when open rejects the cookie, 2 on any error (message on\n"
+           "stderr).\n";
 }
 
 }  // namespace

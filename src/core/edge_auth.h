@@ -289,6 +289,250 @@ void ea_jwks_fetch_done(ea_jwks_state_t *state, const ea_jwks_timing_t *timing, 
  * and no-cache. */
 int64_t ea_cache_control_max_age(const char *value, size_t len);
 
+
+/* ==== Sealed sessions ========================================================================
+ *
+ * A login session lives in the browser as a sealed cookie: AES-256-GCM over a small JSON
+ * document, bound to the provider, the cookie name and an optional realm, and split across the
+ * cookies `name`, `name.1` ... `name.7` when one cookie cannot hold it. The format, the key file
+ * and the reason codes are specified in docs/session-format.md.
+ *
+ * Usage (configuration time):
+ *
+ *     ea_session_keys_t *keys = ea_session_keys_load(file_bytes, file_len, err, sizeof(err));
+ *     if (keys == NULL) fail(err);                  // short/weak/duplicate secret: nginx -t fails
+ *     ea_session_conf_t sc;
+ *     ea_session_conf_init(&sc);                    // 8 h absolute timeout, no idle timeout
+ *     sc.provider = provider_name; sc.cookie_name = cookie_name; sc.idle_timeout = 1800;
+ *     ea_sealer_t *sealer = ea_sealer_create(&sc, err, sizeof(err));
+ *
+ * Usage (per request):
+ *
+ *     ea_session_cookies_t jar;
+ *     ea_session_t *s = NULL;
+ *     ea_session_status_t rc = ea_session_cookies_find(sealer, cookie_headers, n_headers, &jar,
+ *                                                      detail, sizeof(detail));
+ *     if (rc == EA_SESSION_OK)
+ *         rc = ea_session_open(sealer, keys, &jar, now, &s, detail, sizeof(detail));
+ *     if (rc != EA_SESSION_OK) {
+ *         log("session rejected: %s (%s)", ea_session_reason(rc), detail);  // then login
+ *     } else {
+ *         ea_str_t sub;
+ *         ea_session_get(s, EA_SESSION_SUB, &sub);                // safe in a header as is
+ *         if (ea_session_reseal_due(sealer, s, now)) {
+ *             ea_cookie_set_t set;
+ *             if (ea_session_reseal(sealer, keys, s, now, jar.present, pool_alloc, pool, &set,
+ *                                   detail, sizeof(detail)) == EA_SESSION_OK)
+ *                 for (i = 0; i < set.n; i++) add_set_cookie(&set.cookies[i]);
+ *         }
+ *         ea_session_free(s);
+ *     }
+ *     if (ea_cookie_strip(cookie_headers, n_headers, &sc.cookie_name, 1, NULL, 0, pool_alloc,
+ *                         pool, &upstream) > 0)
+ *         replace_cookie_headers(upstream);                    // remove them when len == 0
+ *
+ * Usage (login callback): ea_session_create() from the verified ID token and the token
+ * response, then ea_session_seal() with jar.present of that request, which also expires any
+ * stale chunk cookie the browser still holds.
+ */
+
+/* Outcomes of reading a session cookie. The reason strings (ea_session_reason) are stable. */
+typedef enum {
+    EA_SESSION_OK = 0,
+    EA_SESSION_ERR_NONE,            /* "no_session": no session cookie in the request */
+    EA_SESSION_ERR_DUPLICATE,       /* "duplicate": the cookie (or a chunk) is sent twice */
+    EA_SESSION_ERR_TOO_LARGE,       /* "too_large": Cookie headers over 64 KiB, a value over
+                                       4096 bytes; when sealing, more than 8 cookies needed */
+    EA_SESSION_ERR_CHUNK,           /* "chunk": a chunk missing or extra, a bad chunk name
+                                       (name.0, name.8, name.-1, name.abc) or chunk count */
+    EA_SESSION_ERR_MALFORMED,       /* "malformed": not strict base64url, or too short */
+    EA_SESSION_ERR_VERSION,         /* "unknown_version": format version not supported */
+    EA_SESSION_ERR_UNKNOWN_KEY,     /* "unknown_key": no secret in the key file has its key id */
+    EA_SESSION_ERR_BAD_SEAL,        /* "bad_seal": authentication failed (any altered byte,
+                                       another provider's/cookie's/realm's value, wrong key) */
+    EA_SESSION_ERR_BAD_PAYLOAD,     /* "bad_payload": authentic but not a valid session */
+    EA_SESSION_ERR_EXPIRED,         /* "expired": now >= exp, or older than absolute_timeout */
+    EA_SESSION_ERR_IDLE,            /* "idle_expired": now - last seen > idle_timeout */
+    EA_SESSION_ERR_INTERNAL,        /* "internal": allocation/RNG failure or a bug */
+    EA_SESSION_STATUS_COUNT
+} ea_session_status_t;
+
+/* Stable short reason code of a session status, e.g. "bad_seal". Never NULL. */
+const char *ea_session_reason(ea_session_status_t status);
+
+#define EA_SESSION_MAX_CHUNKS 8
+
+/* -- Keys -- */
+
+typedef struct ea_session_keys_s  ea_session_keys_t;
+
+/*
+ * Loads a session key file: one base64url secret (>= 32 random bytes) per line, '#' comments.
+ * The first secret seals, every secret opens (rotation: put the new secret first, keep the old
+ * one until the longest session it sealed has expired, then delete it). Derives every key once,
+ * here. NULL with err set (the line number and the reason, never secret bytes) for a missing,
+ * short, low-entropy or duplicate secret.
+ */
+ea_session_keys_t *ea_session_keys_load(const char *data, size_t len, char *err, size_t err_len);
+size_t ea_session_keys_count(const ea_session_keys_t *keys);
+/* The key id of secret `index` as 8 hex digits and a NUL; 0, or -1 when out of range. */
+int ea_session_keys_id(const ea_session_keys_t *keys, size_t index, char hex[9]);
+void ea_session_keys_free(ea_session_keys_t *keys);
+
+/* -- Configuration -- */
+
+typedef struct {
+    ea_str_t  provider;          /* the provider's name; bound into every cookie */
+    ea_str_t  cookie_name;       /* e.g. "__Host-edge"; name.1 ... name.7 are its chunks */
+    ea_str_t  realm;             /* optional further binding, e.g. the server name; may be empty */
+    int64_t   absolute_timeout;  /* seconds from login to forced re-login; default 8 h */
+    int64_t   idle_timeout;      /* seconds without a request before re-login; 0 = none */
+} ea_session_conf_t;
+
+typedef struct ea_sealer_s  ea_sealer_t;
+
+void ea_session_conf_init(ea_session_conf_t *conf);
+/* Immutable; copies every string. NULL with err set on an invalid configuration. */
+ea_sealer_t *ea_sealer_create(const ea_session_conf_t *conf, char *err, size_t err_len);
+void ea_sealer_free(ea_sealer_t *sealer);
+
+/* -- Reading a request -- */
+
+typedef struct {
+    ea_str_t  chunks[EA_SESSION_MAX_CHUNKS];  /* views into the header values; [0] is `name` */
+    unsigned  present;   /* bit i: chunk i's cookie was sent; filled even on failure */
+} ea_session_cookies_t;
+
+/*
+ * Finds the session's cookies in the request's Cookie header values (each as received; several
+ * headers are allowed). Returns OK, NONE, DUPLICATE, CHUNK or TOO_LARGE; never allocates. Pairs
+ * without '=' and other cookies are ignored.
+ */
+ea_session_status_t ea_session_cookies_find(const ea_sealer_t *sealer, const ea_str_t *headers,
+    size_t n_headers, ea_session_cookies_t *out, char *detail, size_t detail_len);
+
+typedef struct ea_session_s  ea_session_t;
+
+/*
+ * Opens and checks the session (chunks, version, key id, AES-GCM with the binding, document,
+ * absolute and idle expiry) at time `now`. On EA_SESSION_OK *out receives the session (free it
+ * with ea_session_free); otherwise *out is NULL and detail says why, safe to log.
+ */
+ea_session_status_t ea_session_open(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_session_cookies_t *cookies, int64_t now, ea_session_t **out,
+    char *detail, size_t detail_len);
+
+void ea_session_free(ea_session_t *session);
+
+/* -- Reading a session -- */
+
+typedef enum {
+    EA_SESSION_ID = 0,          /* 22 base64url characters */
+    EA_SESSION_SUB,             /* no control bytes */
+    EA_SESSION_ISS,             /* no control bytes */
+    EA_SESSION_ACCESS_TOKEN,    /* visible ASCII only */
+    EA_SESSION_REFRESH_TOKEN,   /* visible ASCII only */
+    EA_SESSION_ID_TOKEN         /* visible ASCII only */
+} ea_session_field_t;
+
+/* A view of the field, valid until the session is freed or re-sealed with a new value; safe in
+ * a header line as is. 1 when present, 0 when absent (tokens the session does not hold). */
+int ea_session_get(const ea_session_t *session, ea_session_field_t field, ea_str_t *out);
+
+typedef struct {
+    int64_t  issued_at;              /* login time */
+    int64_t  last_seen;              /* last re-seal */
+    int64_t  expires;                /* absolute expiry */
+    int64_t  access_token_expires;   /* 0 when unknown */
+} ea_session_times_t;
+
+void ea_session_times(const ea_session_t *session, ea_session_times_t *out);
+
+/* A stored claim, rendered exactly as ea_token_value renders token claims (control bytes as
+ * %XX). 1 found, 0 absent, -1 on allocation failure. */
+int ea_session_claim(const ea_session_t *session, const ea_str_t *path, size_t depth,
+    ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *out);
+
+/* The whole session document as compact JSON (control bytes escaped as above), tokens included:
+ * for tools, never for logs. Same return convention. */
+int ea_session_json(const ea_session_t *session, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_str_t *out);
+
+/* -- Making a session -- */
+
+typedef struct {
+    ea_str_t           sub;                    /* required */
+    ea_str_t           iss;                    /* required */
+    ea_str_t           access_token;           /* empty = none */
+    int64_t            access_token_expires;   /* 0 = unknown */
+    ea_str_t           refresh_token;          /* empty = none */
+    ea_str_t           id_token;               /* empty = none */
+    const ea_token_t  *claims_from;            /* e.g. the verified ID token; may be NULL */
+    const ea_str_t    *claim_names;            /* top-level claims of claims_from to keep; */
+    size_t             n_claim_names;          /* absent ones are skipped */
+} ea_session_init_t;
+
+/* A new session (fresh random id; issued, last seen = now; expires = now + absolute_timeout).
+ * NULL with err set when a field breaks the rules (empty sub/iss, control bytes, a token that is
+ * not visible ASCII, ...). */
+ea_session_t *ea_session_create(const ea_sealer_t *sealer, const ea_session_init_t *init,
+    int64_t now, char *err, size_t err_len);
+
+/* The same from a session document (docs/session-format.md; sid, iat, seen and exp optional),
+ * for `edge-auth seal` and tests. Unknown members are an error. */
+ea_session_t *ea_session_from_json(const ea_sealer_t *sealer, const char *json, size_t len,
+    int64_t now, char *err, size_t err_len);
+
+/* -- Writing cookies -- */
+
+typedef struct {
+    ea_str_t  name;
+    ea_str_t  value;    /* empty when remove is set */
+    int       remove;   /* 1: send as an expired cookie (Max-Age=0), a chunk no longer used */
+} ea_cookie_t;
+
+typedef struct {
+    ea_cookie_t  cookies[EA_SESSION_MAX_CHUNKS];
+    size_t       n;
+} ea_cookie_set_t;
+
+/*
+ * Seals the session with the first key (fresh IV every time) into the cookies to set, plus
+ * removals for every chunk in `present` (ea_session_cookies_t.present of this request) that the
+ * new value does not use. Names and values come from alloc. OK, TOO_LARGE (the session needs
+ * more than 8 cookies) or INTERNAL.
+ */
+ea_session_status_t ea_session_seal(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_session_t *session, unsigned present, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_cookie_set_t *out, char *detail, size_t detail_len);
+
+/* Sets the session's last-seen time to now, then ea_session_seal. */
+ea_session_status_t ea_session_reseal(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    ea_session_t *session, int64_t now, unsigned present, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_cookie_set_t *out, char *detail, size_t detail_len);
+
+/* 1 when this request should re-seal (ea_session_reseal): only with an idle timeout, at most
+ * once per min(60 s, idle_timeout / 2) since the last seal. */
+int ea_session_reseal_due(const ea_sealer_t *sealer, const ea_session_t *session, int64_t now);
+
+/* Removals for every session cookie in `present` (logout). 0, or -1 on allocation failure. */
+int ea_session_clear(const ea_sealer_t *sealer, unsigned present, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_cookie_set_t *out);
+
+/*
+ * The Cookie header for the upstream request: the request's Cookie header values without the
+ * cookies in `names` (each name and its name.* chunks) and without every cookie whose name
+ * starts with one of `prefixes` (e.g. the login-flow cookies). Other pairs, malformed ones
+ * included, are kept as sent and joined with "; ". Returns the number of cookies removed (0:
+ * keep the headers as they are; *out is then untouched), or -1 on allocation failure. When it
+ * is > 0, *out is the new header value, empty when nothing is left (drop the header).
+ */
+int ea_cookie_strip(const ea_str_t *headers, size_t n_headers, const ea_str_t *names,
+    size_t n_names, const ea_str_t *prefixes, size_t n_prefixes, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_str_t *out);
+
+/* ==== end of Sealed sessions ================================================================= */
+
 #ifdef __cplusplus
 }
 #endif

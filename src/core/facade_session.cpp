@@ -1,0 +1,612 @@
+// The "Sealed sessions" part of the extern "C" surface of edge_auth.h. Like facade.cpp, every
+// entry point catches everything and fails closed (internal / NULL / -1).
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+// The library is compiled with -fvisibility=hidden; only the declarations of the public header
+// are exported.
+#pragma GCC visibility push(default)
+#include "edge_auth.h"
+#pragma GCC visibility pop
+
+#include "facade_internal.h"
+#include "session.h"
+#include "session_cookies.h"
+#include "session_keys.h"
+#include "session_status.h"
+#include "status.h"
+#include "token_value.h"
+
+using namespace edge_auth;
+
+static_assert(static_cast<int>(SessionStatus::Ok) == EA_SESSION_OK, "session status values match");
+static_assert(static_cast<int>(SessionStatus::NoSession) == EA_SESSION_ERR_NONE, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Duplicate) == EA_SESSION_ERR_DUPLICATE, "session status values match");
+static_assert(static_cast<int>(SessionStatus::TooLarge) == EA_SESSION_ERR_TOO_LARGE, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Chunk) == EA_SESSION_ERR_CHUNK, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Malformed) == EA_SESSION_ERR_MALFORMED, "session status values match");
+static_assert(static_cast<int>(SessionStatus::UnknownVersion) == EA_SESSION_ERR_VERSION, "session status values match");
+static_assert(static_cast<int>(SessionStatus::UnknownKey) == EA_SESSION_ERR_UNKNOWN_KEY, "session status values match");
+static_assert(static_cast<int>(SessionStatus::BadSeal) == EA_SESSION_ERR_BAD_SEAL, "session status values match");
+static_assert(static_cast<int>(SessionStatus::BadPayload) == EA_SESSION_ERR_BAD_PAYLOAD, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Expired) == EA_SESSION_ERR_EXPIRED, "session status values match");
+static_assert(static_cast<int>(SessionStatus::IdleExpired) == EA_SESSION_ERR_IDLE, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Internal) == EA_SESSION_ERR_INTERNAL, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Count) == EA_SESSION_STATUS_COUNT, "session status values match");
+static_assert(kMaxChunks == EA_SESSION_MAX_CHUNKS, "chunk cap matches the C macro");
+
+struct ea_session_keys_s {
+    std::unique_ptr<SessionKeys> keys;
+};
+
+struct ea_sealer_s {
+    std::unique_ptr<SessionSealer> sealer;
+};
+
+struct ea_session_s {
+    Session s;
+};
+
+namespace {
+
+void set_message(char *buf, size_t len, const char *msg)
+{
+    if (buf && len) {
+        std::snprintf(buf, len, "%s", msg);
+    }
+}
+
+bool valid_str(const ea_str_t &s)
+{
+    return s.data != nullptr || s.len == 0;
+}
+
+std::string to_string(const ea_str_t &s)
+{
+    return std::string(s.data ? s.data : "", s.len);
+}
+
+std::string_view to_view(const ea_str_t &s)
+{
+    return std::string_view(s.data ? s.data : "", s.len);
+}
+
+// Copies `text` into memory from the caller's allocator.
+bool hand_out(std::string_view text, ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *out)
+{
+    if (text.empty()) {
+        out->data = "";
+        out->len = 0;
+        return true;
+    }
+    void *mem = alloc(alloc_ctx, text.size());
+    if (!mem) {
+        return false;
+    }
+    std::memcpy(mem, text.data(), text.size());
+    out->data = static_cast<const char *>(mem);
+    out->len = text.size();
+    return true;
+}
+
+// Views of a caller's ea_str_t list; false when an entry has a NULL pointer with a length. The
+// common short list needs no heap.
+struct Views {
+    std::string_view small[8];
+    std::vector<std::string_view> big;
+    const std::string_view *data = small;
+
+    bool fill(const ea_str_t *items, size_t n)
+    {
+        if (n && !items) {
+            return false;
+        }
+        std::string_view *dst = small;
+        if (n > 8) {
+            big.resize(n);
+            dst = big.data();
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!valid_str(items[i])) {
+                return false;
+            }
+            dst[i] = to_view(items[i]);
+        }
+        data = dst;
+        return true;
+    }
+};
+
+// Adds removals for the chunks in `present` that are not in the first `used` cookies.
+bool add_removals(const std::string &name, unsigned present, size_t used, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_cookie_set_t *out)
+{
+    for (size_t i = used; i < kMaxChunks; i++) {
+        if (!(present & (1u << i))) {
+            continue;
+        }
+        ea_cookie_t &c = out->cookies[out->n];
+        if (!hand_out(chunk_name(name, i), alloc, alloc_ctx, &c.name)) {
+            return false;
+        }
+        c.value.data = "";
+        c.value.len = 0;
+        c.remove = 1;
+        out->n++;
+    }
+    return true;
+}
+
+ea_session_t *finish_session(Session &&s, char *err, size_t err_len)
+{
+    std::string why;
+    if (!check_session(s, why)) {
+        set_message(err, err_len, why.c_str());
+        return nullptr;
+    }
+    auto *out = new ea_session_s();
+    out->s = std::move(s);
+    return out;
+}
+
+} // namespace
+
+extern "C" {
+
+const char *ea_session_reason(ea_session_status_t status)
+{
+    return session_status_reason(static_cast<SessionStatus>(status));
+}
+
+// ---- keys ------------------------------------------------------------------------------------
+
+ea_session_keys_t *ea_session_keys_load(const char *data, size_t len, char *err, size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (!data && len) {
+        set_message(err, err_len, "invalid arguments");
+        return nullptr;
+    }
+    try {
+        std::string e;
+        std::unique_ptr<SessionKeys> k = SessionKeys::load(std::string_view(data ? data : "", len), e);
+        if (!k) {
+            set_message(err, err_len, e.c_str());
+            return nullptr;
+        }
+        auto *out = new ea_session_keys_s();
+        out->keys = std::move(k);
+        return out;
+    } catch (...) {
+        set_message(err, err_len, "internal error (out of memory?)");
+        return nullptr;
+    }
+}
+
+size_t ea_session_keys_count(const ea_session_keys_t *keys)
+{
+    return keys && keys->keys ? keys->keys->size() : 0;
+}
+
+int ea_session_keys_id(const ea_session_keys_t *keys, size_t index, char hex[9])
+{
+    if (!keys || !keys->keys || !hex || index >= keys->keys->size()) {
+        return -1;
+    }
+    try {
+        std::string h = key_id_hex(keys->keys->at(index).kid);
+        std::memcpy(hex, h.c_str(), 9);
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
+void ea_session_keys_free(ea_session_keys_t *keys)
+{
+    delete keys;
+}
+
+// ---- configuration ---------------------------------------------------------------------------
+
+void ea_session_conf_init(ea_session_conf_t *conf)
+{
+    if (!conf) {
+        return;
+    }
+    std::memset(conf, 0, sizeof(*conf));
+    SessionConfig defaults;
+    conf->absolute_timeout = defaults.absolute_timeout;
+    conf->idle_timeout = defaults.idle_timeout;
+}
+
+ea_sealer_t *ea_sealer_create(const ea_session_conf_t *conf, char *err, size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (!conf || !valid_str(conf->provider) || !valid_str(conf->cookie_name) || !valid_str(conf->realm)) {
+        set_message(err, err_len, "invalid arguments");
+        return nullptr;
+    }
+    try {
+        SessionConfig sc;
+        sc.provider = to_string(conf->provider);
+        sc.cookie_name = to_string(conf->cookie_name);
+        sc.realm = to_string(conf->realm);
+        sc.absolute_timeout = conf->absolute_timeout;
+        sc.idle_timeout = conf->idle_timeout;
+        std::string e;
+        std::unique_ptr<SessionSealer> s = SessionSealer::create(sc, e);
+        if (!s) {
+            set_message(err, err_len, e.c_str());
+            return nullptr;
+        }
+        auto *out = new ea_sealer_s();
+        out->sealer = std::move(s);
+        return out;
+    } catch (...) {
+        set_message(err, err_len, "internal error (out of memory?)");
+        return nullptr;
+    }
+}
+
+void ea_sealer_free(ea_sealer_t *sealer)
+{
+    delete sealer;
+}
+
+// ---- reading a request -----------------------------------------------------------------------
+
+ea_session_status_t ea_session_cookies_find(const ea_sealer_t *sealer, const ea_str_t *headers, size_t n_headers,
+    ea_session_cookies_t *out, char *detail, size_t detail_len)
+{
+    Detail d(detail, detail_len);
+    if (out) {
+        std::memset(out, 0, sizeof(*out));
+    }
+    try {
+        Views hv;
+        if (!sealer || !sealer->sealer || !out || !hv.fill(headers, n_headers)) {
+            d.text("invalid arguments");
+            return EA_SESSION_ERR_INTERNAL;
+        }
+        CookieChunks chunks;
+        SessionStatus s = find_chunks(hv.data, n_headers, sealer->sealer->config().cookie_name, chunks, d);
+        out->present = chunks.present;
+        for (size_t i = 0; i < kMaxChunks; i++) {
+            out->chunks[i].data = chunks.values[i].data();
+            out->chunks[i].len = chunks.values[i].size();
+        }
+        return static_cast<ea_session_status_t>(s);
+    } catch (...) {
+        d.clear();
+        d.text("internal error");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+}
+
+ea_session_status_t ea_session_open(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_session_cookies_t *cookies, int64_t now, ea_session_t **out, char *detail, size_t detail_len)
+{
+    if (out) {
+        *out = nullptr;
+    }
+    Detail d(detail, detail_len);
+    if (!sealer || !sealer->sealer || !keys || !keys->keys || !cookies || !out) {
+        d.text("invalid arguments");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+    try {
+        CookieChunks chunks;
+        chunks.present = cookies->present & ((1u << kMaxChunks) - 1);
+        for (size_t i = 0; i < kMaxChunks; i++) {
+            if (!valid_str(cookies->chunks[i])) {
+                d.text("invalid arguments");
+                return EA_SESSION_ERR_INTERNAL;
+            }
+            chunks.values[i] = to_view(cookies->chunks[i]);
+        }
+        auto *s = new ea_session_s();
+        SessionStatus st = open_session(*sealer->sealer, *keys->keys, chunks, now, s->s, d);
+        if (st != SessionStatus::Ok) {
+            delete s;
+            return static_cast<ea_session_status_t>(st);
+        }
+        *out = s;
+        return EA_SESSION_OK;
+    } catch (...) {
+        d.clear();
+        d.text("internal error");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+}
+
+void ea_session_free(ea_session_t *session)
+{
+    delete session;
+}
+
+// ---- reading a session -----------------------------------------------------------------------
+
+int ea_session_get(const ea_session_t *session, ea_session_field_t field, ea_str_t *out)
+{
+    if (!session || !out) {
+        return 0;
+    }
+    const Session &s = session->s;
+    const std::string *v = nullptr;
+    switch (field) {
+    case EA_SESSION_ID:
+        v = &s.sid;
+        break;
+    case EA_SESSION_SUB:
+        v = &s.sub;
+        break;
+    case EA_SESSION_ISS:
+        v = &s.iss;
+        break;
+    case EA_SESSION_ACCESS_TOKEN:
+        v = &s.access_token;
+        break;
+    case EA_SESSION_REFRESH_TOKEN:
+        v = &s.refresh_token;
+        break;
+    case EA_SESSION_ID_TOKEN:
+        v = &s.id_token;
+        break;
+    }
+    if (!v || v->empty()) {
+        out->data = "";
+        out->len = 0;
+        return 0;
+    }
+    out->data = v->data();
+    out->len = v->size();
+    return 1;
+}
+
+void ea_session_times(const ea_session_t *session, ea_session_times_t *out)
+{
+    if (!out) {
+        return;
+    }
+    std::memset(out, 0, sizeof(*out));
+    if (!session) {
+        return;
+    }
+    out->issued_at = session->s.issued_at;
+    out->last_seen = session->s.last_seen;
+    out->expires = session->s.expires;
+    out->access_token_expires = session->s.access_token_expires;
+}
+
+int ea_session_claim(const ea_session_t *session, const ea_str_t *path, size_t depth, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_str_t *out)
+{
+    if (!session || !alloc || !out || (depth && !path)) {
+        return -1;
+    }
+    try {
+        if (!session->s.claims) {
+            return 0;
+        }
+        Views names;
+        if (!names.fill(path, depth)) {
+            return 0;
+        }
+        const json_t *v = find_member(session->s.claims.get(), names.data, depth);
+        if (!v) {
+            return 0;
+        }
+        std::string text;
+        render_value(v, text);
+        return hand_out(text, alloc, alloc_ctx, out) ? 1 : -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
+int ea_session_json(const ea_session_t *session, ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *out)
+{
+    if (!session || !alloc || !out) {
+        return -1;
+    }
+    try {
+        std::string text;
+        append_escaped_controls(session_to_json(session->s), text);
+        return hand_out(text, alloc, alloc_ctx, out) ? 1 : -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
+// ---- making a session ------------------------------------------------------------------------
+
+ea_session_t *ea_session_create(const ea_sealer_t *sealer, const ea_session_init_t *init, int64_t now, char *err,
+    size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (!sealer || !sealer->sealer || !init || !valid_str(init->sub) || !valid_str(init->iss)
+        || !valid_str(init->access_token) || !valid_str(init->refresh_token) || !valid_str(init->id_token)
+        || (init->n_claim_names && !init->claim_names)) {
+        set_message(err, err_len, "invalid arguments");
+        return nullptr;
+    }
+    try {
+        Session s;
+        if (!new_session_id(s.sid)) {
+            set_message(err, err_len, "the random number generator failed");
+            return nullptr;
+        }
+        s.sub = to_string(init->sub);
+        s.iss = to_string(init->iss);
+        s.issued_at = now;
+        s.last_seen = now;
+        s.expires = now + sealer->sealer->config().absolute_timeout;
+        s.access_token = to_string(init->access_token);
+        s.access_token_expires = init->access_token_expires;
+        s.refresh_token = to_string(init->refresh_token);
+        s.id_token = to_string(init->id_token);
+        if (init->claims_from && init->claims_from->token && init->n_claim_names) {
+            const json_t *claims = init->claims_from->token->claims();
+            Json picked(json_object());
+            if (!picked) {
+                throw std::bad_alloc();
+            }
+            for (size_t i = 0; i < init->n_claim_names; i++) {
+                const ea_str_t &n = init->claim_names[i];
+                if (!valid_str(n) || n.len == 0) {
+                    continue;
+                }
+                const json_t *v = json_object_getn(claims, n.data, n.len);
+                if (!v) {
+                    continue;
+                }
+                json_t *copy = json_deep_copy(v);
+                if (!copy || json_object_setn_new(picked.get(), n.data, n.len, copy) != 0) {
+                    throw std::bad_alloc();
+                }
+            }
+            if (json_object_size(picked.get()) > 0) {
+                s.claims = std::move(picked);
+            }
+        }
+        return finish_session(std::move(s), err, err_len);
+    } catch (...) {
+        set_message(err, err_len, "internal error (out of memory?)");
+        return nullptr;
+    }
+}
+
+ea_session_t *ea_session_from_json(const ea_sealer_t *sealer, const char *json, size_t len, int64_t now, char *err,
+    size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (!sealer || !sealer->sealer || (!json && len)) {
+        set_message(err, err_len, "invalid arguments");
+        return nullptr;
+    }
+    try {
+        Session s;
+        std::string e;
+        if (!session_from_json(*sealer->sealer, std::string_view(json ? json : "", len), now, s, e)) {
+            set_message(err, err_len, e.c_str());
+            return nullptr;
+        }
+        return finish_session(std::move(s), err, err_len);
+    } catch (...) {
+        set_message(err, err_len, "internal error (out of memory?)");
+        return nullptr;
+    }
+}
+
+// ---- writing cookies -------------------------------------------------------------------------
+
+ea_session_status_t ea_session_seal(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_session_t *session, unsigned present, ea_alloc_fn alloc, void *alloc_ctx, ea_cookie_set_t *out,
+    char *detail, size_t detail_len)
+{
+    Detail d(detail, detail_len);
+    if (out) {
+        std::memset(out, 0, sizeof(*out));
+    }
+    if (!sealer || !sealer->sealer || !keys || !keys->keys || !session || !alloc || !out) {
+        d.text("invalid arguments");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+    try {
+        std::vector<std::string> values;
+        SessionStatus st = seal_session(*sealer->sealer, *keys->keys, session->s, values, d);
+        if (st != SessionStatus::Ok) {
+            return static_cast<ea_session_status_t>(st);
+        }
+        const std::string &name = sealer->sealer->config().cookie_name;
+        for (size_t i = 0; i < values.size(); i++) {
+            ea_cookie_t &c = out->cookies[out->n];
+            if (!hand_out(chunk_name(name, i), alloc, alloc_ctx, &c.name)
+                || !hand_out(values[i], alloc, alloc_ctx, &c.value)) {
+                throw std::bad_alloc();
+            }
+            c.remove = 0;
+            out->n++;
+        }
+        if (!add_removals(name, present, values.size(), alloc, alloc_ctx, out)) {
+            throw std::bad_alloc();
+        }
+        return EA_SESSION_OK;
+    } catch (...) {
+        std::memset(out, 0, sizeof(*out));
+        d.clear();
+        d.text("internal error (out of memory?)");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+}
+
+ea_session_status_t ea_session_reseal(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    ea_session_t *session, int64_t now, unsigned present, ea_alloc_fn alloc, void *alloc_ctx, ea_cookie_set_t *out,
+    char *detail, size_t detail_len)
+{
+    if (session && now > session->s.last_seen) {
+        session->s.last_seen = now;
+    }
+    return ea_session_seal(sealer, keys, session, present, alloc, alloc_ctx, out, detail, detail_len);
+}
+
+int ea_session_reseal_due(const ea_sealer_t *sealer, const ea_session_t *session, int64_t now)
+{
+    if (!sealer || !sealer->sealer || !session) {
+        return 0;
+    }
+    return reseal_due(*sealer->sealer, session->s, now) ? 1 : 0;
+}
+
+int ea_session_clear(const ea_sealer_t *sealer, unsigned present, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_cookie_set_t *out)
+{
+    if (out) {
+        std::memset(out, 0, sizeof(*out));
+    }
+    if (!sealer || !sealer->sealer || !alloc || !out) {
+        return -1;
+    }
+    try {
+        if (!add_removals(sealer->sealer->config().cookie_name, present, 0, alloc, alloc_ctx, out)) {
+            std::memset(out, 0, sizeof(*out));
+            return -1;
+        }
+        return 0;
+    } catch (...) {
+        std::memset(out, 0, sizeof(*out));
+        return -1;
+    }
+}
+
+int ea_cookie_strip(const ea_str_t *headers, size_t n_headers, const ea_str_t *names, size_t n_names,
+    const ea_str_t *prefixes, size_t n_prefixes, ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *out)
+{
+    if (!alloc || !out) {
+        return -1;
+    }
+    try {
+        Views hv, nv, pv;
+        if (!hv.fill(headers, n_headers) || !nv.fill(names, n_names) || !pv.fill(prefixes, n_prefixes)) {
+            return -1;
+        }
+        std::string kept;
+        size_t removed = strip_cookies(hv.data, n_headers, nv.data, n_names, pv.data, n_prefixes, kept);
+        if (removed == 0) {
+            return 0;
+        }
+        if (!hand_out(kept, alloc, alloc_ctx, out)) {
+            return -1;
+        }
+        return removed > 0x7fffffff ? 0x7fffffff : static_cast<int>(removed);
+    } catch (...) {
+        return -1;
+    }
+}
+
+} // extern "C"
