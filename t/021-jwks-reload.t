@@ -61,6 +61,8 @@ sub fetches { (get('/stub/count')->{content} // '') =~ /fetches=(\d+)/ ? $1 : -1
 sub master_pid { open my $fh, '<', "$root/logs/nginx.pid" or return; my $p = <$fh>; chomp $p; $p }
 
 sub start {
+    # under make test-asan the module needs the ASan runtime preloaded into nginx (only)
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD} if $ENV{TEST_NGINX_LD_PRELOAD};
     system($nginx, '-p', "$root/", '-c', 'conf/nginx.conf', '-e', 'logs/error.log') == 0
         or BAIL_OUT("nginx did not start: see $root/logs/error.log");
     for (1 .. 100) { last if get('/stub/count')->{status} == 200; sleep 0.05 }

@@ -52,6 +52,8 @@ for my $example (@examples) {
     print {$out} $conf;
     close $out;
 
+    # under make test-asan the module needs the ASan runtime preloaded into nginx (only)
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD} if $ENV{TEST_NGINX_LD_PRELOAD};
     my $output = `'$nginx' -t -q -p '$dir/' -e '$dir/logs/error.log' -c '$path' 2>&1`;
     is($?, 0, "conf-examples/$name passes nginx -t") or diag($output);
 }
