@@ -424,6 +424,24 @@ ea_session_status_t ea_session_open(const ea_sealer_t *sealer, const ea_session_
 
 void ea_session_free(ea_session_t *session);
 
+/*
+ * A bounded LRU of sessions already opened, so a browser sending the same cookie with every
+ * request costs one decryption and one JSON parse, not one per request. Keyed by the exact bytes
+ * of the session's cookies plus the identity of the sealer and the key set (a reloaded key file
+ * or configuration never sees the old one's entries). Cookies over 16 KiB in all are not cached.
+ * Not thread-safe: one cache per nginx worker.
+ */
+typedef struct ea_session_cache_s ea_session_cache_t;
+ea_session_cache_t *ea_session_cache_new(size_t capacity);   /* 0 = disabled */
+void ea_session_cache_free(ea_session_cache_t *cache);
+/* ea_session_open through the cache (cache may be NULL): same contract and statuses. On a hit the
+ * absolute and idle expiry are checked again at `now`; only EA_SESSION_OK results are cached. The
+ * returned session is the caller's own object (ea_session_free), independent of the cache entry,
+ * because the glue may re-seal it (which mutates last-seen). */
+ea_session_status_t ea_session_open_cached(ea_session_cache_t *cache, const ea_sealer_t *sealer,
+    const ea_session_keys_t *keys, const ea_session_cookies_t *cookies, int64_t now,
+    ea_session_t **out, char *detail, size_t detail_len);
+
 /* -- Reading a session -- */
 
 typedef enum {

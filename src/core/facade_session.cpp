@@ -15,6 +15,7 @@
 
 #include "facade_internal.h"
 #include "session.h"
+#include "session_cache.h"
 #include "session_cookies.h"
 #include "session_keys.h"
 #include "session_status.h"
@@ -38,18 +39,6 @@ static_assert(static_cast<int>(SessionStatus::IdleExpired) == EA_SESSION_ERR_IDL
 static_assert(static_cast<int>(SessionStatus::Internal) == EA_SESSION_ERR_INTERNAL, "session status values match");
 static_assert(static_cast<int>(SessionStatus::Count) == EA_SESSION_STATUS_COUNT, "session status values match");
 static_assert(kMaxChunks == EA_SESSION_MAX_CHUNKS, "chunk cap matches the C macro");
-
-struct ea_session_keys_s {
-    std::unique_ptr<SessionKeys> keys;
-};
-
-struct ea_sealer_s {
-    std::unique_ptr<SessionSealer> sealer;
-};
-
-struct ea_session_s {
-    Session s;
-};
 
 namespace {
 
@@ -148,9 +137,22 @@ ea_session_t *finish_session(Session &&s, char *err, size_t err_len)
         set_message(err, err_len, why.c_str());
         return nullptr;
     }
-    auto *out = new ea_session_s();
-    out->s = std::move(s);
-    return out;
+    std::shared_ptr<const Session> doc = std::make_shared<const Session>(std::move(s));
+    return new ea_session_s{std::move(doc)};
+}
+
+// The request's chunks as the core reads them; false when an entry has a NULL pointer with a
+// length.
+bool read_chunks(const ea_session_cookies_t &cookies, CookieChunks &out)
+{
+    out.present = cookies.present & ((1u << kMaxChunks) - 1);
+    for (size_t i = 0; i < kMaxChunks; i++) {
+        if (!valid_str(cookies.chunks[i])) {
+            return false;
+        }
+        out.values[i] = to_view(cookies.chunks[i]);
+    }
+    return true;
 }
 
 } // namespace
@@ -301,21 +303,17 @@ ea_session_status_t ea_session_open(const ea_sealer_t *sealer, const ea_session_
     }
     try {
         CookieChunks chunks;
-        chunks.present = cookies->present & ((1u << kMaxChunks) - 1);
-        for (size_t i = 0; i < kMaxChunks; i++) {
-            if (!valid_str(cookies->chunks[i])) {
-                d.text("invalid arguments");
-                return EA_SESSION_ERR_INTERNAL;
-            }
-            chunks.values[i] = to_view(cookies->chunks[i]);
+        if (!read_chunks(*cookies, chunks)) {
+            d.text("invalid arguments");
+            return EA_SESSION_ERR_INTERNAL;
         }
-        auto *s = new ea_session_s();
-        SessionStatus st = open_session(*sealer->sealer, *keys->keys, chunks, now, s->s, d);
+        Session s;
+        SessionStatus st = open_session(*sealer->sealer, *keys->keys, chunks, now, s, d);
         if (st != SessionStatus::Ok) {
-            delete s;
             return static_cast<ea_session_status_t>(st);
         }
-        *out = s;
+        std::shared_ptr<const Session> doc = std::make_shared<const Session>(std::move(s));
+        *out = new ea_session_s{std::move(doc)};
         return EA_SESSION_OK;
     } catch (...) {
         d.clear();
@@ -329,6 +327,55 @@ void ea_session_free(ea_session_t *session)
     delete session;
 }
 
+// ---- the opened-session cache ----------------------------------------------------------------
+
+ea_session_cache_t *ea_session_cache_new(size_t capacity)
+{
+    return new (std::nothrow) ea_session_cache_s(capacity);
+}
+
+void ea_session_cache_free(ea_session_cache_t *cache)
+{
+    delete cache;
+}
+
+ea_session_status_t ea_session_open_cached(ea_session_cache_t *cache, const ea_sealer_t *sealer,
+    const ea_session_keys_t *keys, const ea_session_cookies_t *cookies, int64_t now, ea_session_t **out,
+    char *detail, size_t detail_len)
+{
+    if (!cache) {
+        return ea_session_open(sealer, keys, cookies, now, out, detail, detail_len);
+    }
+    if (out) {
+        *out = nullptr;
+    }
+    Detail d(detail, detail_len);
+    if (!sealer || !sealer->sealer || !keys || !keys->keys || !cookies || !out) {
+        d.text("invalid arguments");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+    try {
+        CookieChunks chunks;
+        if (!read_chunks(*cookies, chunks)) {
+            d.text("invalid arguments");
+            return EA_SESSION_ERR_INTERNAL;
+        }
+        std::shared_ptr<const Session> doc;
+        SessionStatus st = cache->cache.open(*sealer->sealer, sealer->id, *keys->keys, keys->id, chunks, now, doc, d);
+        if (st != SessionStatus::Ok) {
+            return static_cast<ea_session_status_t>(st);
+        }
+        // The request's own handle on the shared session: a re-seal replaces the handle's
+        // document (ea_session_reseal), never the entry's.
+        *out = new ea_session_s{std::move(doc)};
+        return EA_SESSION_OK;
+    } catch (...) {
+        d.clear();
+        d.text("internal error");
+        return EA_SESSION_ERR_INTERNAL;
+    }
+}
+
 // ---- reading a session -----------------------------------------------------------------------
 
 int ea_session_get(const ea_session_t *session, ea_session_field_t field, ea_str_t *out)
@@ -336,7 +383,7 @@ int ea_session_get(const ea_session_t *session, ea_session_field_t field, ea_str
     if (!session || !out) {
         return 0;
     }
-    const Session &s = session->s;
+    const Session &s = *session->doc;
     const std::string *v = nullptr;
     switch (field) {
     case EA_SESSION_ID:
@@ -377,10 +424,11 @@ void ea_session_times(const ea_session_t *session, ea_session_times_t *out)
     if (!session) {
         return;
     }
-    out->issued_at = session->s.issued_at;
-    out->last_seen = session->s.last_seen;
-    out->expires = session->s.expires;
-    out->access_token_expires = session->s.access_token_expires;
+    const Session &s = *session->doc;
+    out->issued_at = s.issued_at;
+    out->last_seen = s.last_seen;
+    out->expires = s.expires;
+    out->access_token_expires = s.access_token_expires;
 }
 
 int ea_session_claim(const ea_session_t *session, const ea_str_t *path, size_t depth, ea_alloc_fn alloc,
@@ -390,14 +438,15 @@ int ea_session_claim(const ea_session_t *session, const ea_str_t *path, size_t d
         return -1;
     }
     try {
-        if (!session->s.claims) {
+        const Json &claims = session->doc->claims;
+        if (!claims) {
             return 0;
         }
         Views names;
         if (!names.fill(path, depth)) {
             return 0;
         }
-        const json_t *v = find_member(session->s.claims.get(), names.data, depth);
+        const json_t *v = find_member(claims.get(), names.data, depth);
         if (!v) {
             return 0;
         }
@@ -416,7 +465,7 @@ int ea_session_json(const ea_session_t *session, ea_alloc_fn alloc, void *alloc_
     }
     try {
         std::string text;
-        append_escaped_controls(session_to_json(session->s), text);
+        append_escaped_controls(session_to_json(*session->doc), text);
         return hand_out(text, alloc, alloc_ctx, out) ? 1 : -1;
     } catch (...) {
         return -1;
@@ -519,7 +568,7 @@ ea_session_status_t ea_session_seal(const ea_sealer_t *sealer, const ea_session_
     }
     try {
         std::vector<std::string> values;
-        SessionStatus st = seal_session(*sealer->sealer, *keys->keys, session->s, values, d);
+        SessionStatus st = seal_session(*sealer->sealer, *keys->keys, *session->doc, values, d);
         if (st != SessionStatus::Ok) {
             return static_cast<ea_session_status_t>(st);
         }
@@ -549,8 +598,21 @@ ea_session_status_t ea_session_reseal(const ea_sealer_t *sealer, const ea_sessio
     ea_session_t *session, int64_t now, unsigned present, ea_alloc_fn alloc, void *alloc_ctx, ea_cookie_set_t *out,
     char *detail, size_t detail_len)
 {
-    if (session && now > session->s.last_seen) {
-        session->s.last_seen = now;
+    if (session && now > session->doc->last_seen) {
+        // Copy on write: the document may be shared with the opened-session cache and with
+        // other requests (facade_internal.h). Once a minute at most per session (reseal_due).
+        try {
+            std::shared_ptr<Session> mine = std::make_shared<Session>(copy_session(*session->doc));
+            mine->last_seen = now;
+            session->doc = std::move(mine);
+        } catch (...) {
+            Detail d(detail, detail_len);
+            if (out) {
+                std::memset(out, 0, sizeof(*out));
+            }
+            d.text("internal error (out of memory?)");
+            return EA_SESSION_ERR_INTERNAL;
+        }
     }
     return ea_session_seal(sealer, keys, session, present, alloc, alloc_ctx, out, detail, detail_len);
 }
@@ -560,7 +622,7 @@ int ea_session_reseal_due(const ea_sealer_t *sealer, const ea_session_t *session
     if (!sealer || !sealer->sealer || !session) {
         return 0;
     }
-    return reseal_due(*sealer->sealer, session->s, now) ? 1 : 0;
+    return reseal_due(*sealer->sealer, *session->doc, now) ? 1 : 0;
 }
 
 int ea_session_clear(const ea_sealer_t *sealer, unsigned present, ea_alloc_fn alloc, void *alloc_ctx,

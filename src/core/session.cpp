@@ -240,6 +240,25 @@ bool new_session_id(std::string &out)
     return true;
 }
 
+Session copy_session(const Session &s)
+{
+    Session c;
+    c.sid = s.sid;
+    c.sub = s.sub;
+    c.iss = s.iss;
+    c.issued_at = s.issued_at;
+    c.last_seen = s.last_seen;
+    c.expires = s.expires;
+    c.access_token = s.access_token;
+    c.access_token_expires = s.access_token_expires;
+    c.refresh_token = s.refresh_token;
+    c.id_token = s.id_token;
+    if (s.claims) {
+        c.claims = Json(json_incref(s.claims.get()));
+    }
+    return c;
+}
+
 bool check_session(const Session &s, std::string &why)
 {
     unsigned char id[base64url_decoded_size(kSessionIdChars)];
@@ -487,22 +506,28 @@ SessionStatus open_session(const SessionSealer &sealer, const SessionKeys &keys,
         return SessionStatus::BadPayload;
     }
 
-    const SessionConfig &conf = sealer.config();
-    if (now >= out.expires) {
-        detail.text("expired at ").num(out.expires).text(", now ").num(now);
+    st = check_session_times(sealer.config(), out, now, detail);
+    if (st != SessionStatus::Ok) {
         out = Session();
+    }
+    return st;
+}
+
+SessionStatus check_session_times(const SessionConfig &conf, const Session &s, int64_t now,
+    Detail &detail) noexcept
+{
+    if (now >= s.expires) {
+        detail.text("expired at ").num(s.expires).text(", now ").num(now);
         return SessionStatus::Expired;
     }
-    if (now >= out.issued_at + conf.absolute_timeout) {
-        detail.text("issued at ").num(out.issued_at).text(", older than the absolute timeout of ")
+    if (now >= s.issued_at + conf.absolute_timeout) {
+        detail.text("issued at ").num(s.issued_at).text(", older than the absolute timeout of ")
             .num(conf.absolute_timeout).text(" s");
-        out = Session();
         return SessionStatus::Expired;
     }
-    if (conf.idle_timeout > 0 && now > out.last_seen && now - out.last_seen > conf.idle_timeout) {
-        detail.text("last seen at ").num(out.last_seen).text(", idle for more than ").num(conf.idle_timeout)
+    if (conf.idle_timeout > 0 && now > s.last_seen && now - s.last_seen > conf.idle_timeout) {
+        detail.text("last seen at ").num(s.last_seen).text(", idle for more than ").num(conf.idle_timeout)
             .text(" s");
-        out = Session();
         return SessionStatus::IdleExpired;
     }
     return SessionStatus::Ok;

@@ -79,6 +79,7 @@ private:
     std::string context_;
 };
 
+// Move-only (claims is an owning handle); copy_session() copies, and lists every member.
 struct Session {
     std::string sid;             // 22 base64url characters (16 random bytes)
     std::string sub;
@@ -95,6 +96,10 @@ struct Session {
 
 // A new random session id. False only when the RNG fails.
 bool new_session_id(std::string &out);
+
+// A copy of `s`. The claims tree is shared, not duplicated: a session's claims are never modified
+// once it exists. Throws only std::bad_alloc.
+Session copy_session(const Session &s);
 
 // Checks the rules every session obeys (the ones open_session enforces on authentic plaintext).
 // False with `why` set. Throws only std::bad_alloc.
@@ -123,6 +128,13 @@ SessionStatus seal_session(const SessionSealer &sealer, const SessionKeys &keys,
 // timeout (now - seen <= idle_timeout). Throws only std::bad_alloc.
 SessionStatus open_session(const SessionSealer &sealer, const SessionKeys &keys, const CookieChunks &chunks,
     int64_t now, Session &out, Detail &detail);
+
+// The time rules open_session applies last, on their own, for a session opened earlier (the
+// opened-session cache, session_cache.h): Expired when now >= exp or now >= iat +
+// absolute_timeout, IdleExpired when the idle timeout is set and now - seen exceeds it, else Ok.
+// The statuses and detail lines are exactly open_session's.
+SessionStatus check_session_times(const SessionConfig &conf, const Session &s, int64_t now,
+    Detail &detail) noexcept;
 
 // Whether a request at `now` should re-seal the session with last_seen = now: only with an idle
 // timeout, and then at most once per min(60 s, idle_timeout / 2) so an active user never idles

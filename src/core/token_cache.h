@@ -41,7 +41,8 @@
 // no allocation here (the C facade then allocates the request's small handle). Through the
 // facade that is about 0.2 us for a 950-byte RS256 token, against tens of us for a full
 // verification (make core-bench). Hash flooding is not a concern: only tokens that verified
-// can be stored, so an attacker cannot choose what sits in a bucket.
+// can be stored, so an attacker cannot choose what sits in a bucket. The LRU itself is the one
+// shared with the opened-session cache (lru_cache.h).
 //
 // Not thread-safe: a cache belongs to one nginx worker, which runs one request at a time.
 
@@ -50,13 +51,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "jwks.h"
+#include "lru_cache.h"
 #include "policy.h"
 #include "status.h"
 #include "verifier.h"
@@ -73,8 +72,7 @@ struct TokenCacheKey {
 // The table's hash. Tests substitute a constant one to force every entry into one bucket.
 using TokenCacheHash = uint64_t (*)(const TokenCacheKey &key) noexcept;
 
-// A 64-bit multiply-xorshift hash over 8-byte words, in four independent lanes so the multiplies
-// overlap: about 0.1 ns per byte (some 90 ns for an 800-byte token), a small part of a hit.
+// lru_hash (lru_cache.h) over the token, seeded with the ids: a small part of a hit.
 uint64_t token_cache_hash(const TokenCacheKey &key) noexcept;
 
 class TokenCache {
@@ -95,49 +93,14 @@ public:
     Status verify(const Policy &policy, uint64_t policy_id, const KeySet &keys, uint64_t keys_id,
         std::string_view token, int64_t now, std::shared_ptr<const VerifiedToken> &out, Detail &detail);
 
-    size_t capacity() const noexcept { return capacity_; }
+    size_t capacity() const noexcept { return lru_.capacity(); }
     Stats stats() const noexcept;
 
 private:
-    struct Entry {
-        std::string token;
-        uint64_t policy_id = 0;
-        uint64_t keys_id = 0;
-        uint64_t hash = 0;
-        std::shared_ptr<const VerifiedToken> verified;
-    };
-    using Lru = std::list<Entry>;  // most recently used first
-
-    // The index key: views into the entry's own token, so a lookup builds one from the request's
-    // bytes without copying them. The hash is computed once and carried along, so neither a
-    // lookup's bucket walk nor a rehash ever reads a token twice.
-    struct Slot {
-        std::string_view token;
-        uint64_t policy_id;
-        uint64_t keys_id;
-        uint64_t hash;
-    };
-    struct SlotHash {
-        size_t operator()(const Slot &s) const noexcept { return static_cast<size_t>(s.hash); }
-    };
-    struct SlotEqual {
-        bool operator()(const Slot &a, const Slot &b) const noexcept
-        {
-            return a.hash == b.hash && a.policy_id == b.policy_id && a.keys_id == b.keys_id
-                && a.token == b.token;
-        }
-    };
-
-    static Slot slot_of(const Entry &e) noexcept { return Slot{e.token, e.policy_id, e.keys_id, e.hash}; }
-    void remember(const Slot &probe, const std::shared_ptr<const VerifiedToken> &verified) noexcept;
-
-    size_t capacity_;
     TokenCacheHash hash_;
-    Lru lru_;
-    std::unordered_map<Slot, Lru::iterator, SlotHash, SlotEqual> index_;
+    LruCache<VerifiedToken> lru_;
     uint64_t hits_ = 0;
     uint64_t misses_ = 0;
-    uint64_t evictions_ = 0;
 };
 
 } // namespace edge_auth

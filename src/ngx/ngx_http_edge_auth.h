@@ -95,6 +95,7 @@ typedef struct {
     ngx_array_t                  sources;         /* ngx_http_edge_auth_source_t * */
     ngx_uint_t                   token_cache_size;
     ea_token_cache_t            *token_cache;     /* per worker, made in init_process */
+    ea_session_cache_t          *session_cache;   /* per worker, the same capacity */
 } ngx_http_edge_auth_main_conf_t;
 
 

@@ -302,7 +302,10 @@ ngx_http_edge_auth_init(ngx_conf_t *cf)
 }
 
 
-/* The verified-token cache is per worker: see ea_token_cache_new() for why. */
+/*
+ * The verified-token and opened-session caches are per worker: see
+ * ea_token_cache_new() for why. auth_jwt_token_cache sizes both.
+ */
 static ngx_int_t
 ngx_http_edge_auth_init_process(ngx_cycle_t *cycle)
 {
@@ -316,6 +319,11 @@ ngx_http_edge_auth_init_process(ngx_cycle_t *cycle)
 
     amcf->token_cache = ea_token_cache_new(amcf->token_cache_size);
     if (amcf->token_cache == NULL) {
+        return NGX_ERROR;
+    }
+
+    amcf->session_cache = ea_session_cache_new(amcf->token_cache_size);
+    if (amcf->session_cache == NULL) {
         return NGX_ERROR;
     }
 
@@ -339,6 +347,11 @@ ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle)
     if (amcf->token_cache) {
         ea_token_cache_free(amcf->token_cache);
         amcf->token_cache = NULL;
+    }
+
+    if (amcf->session_cache) {
+        ea_session_cache_free(amcf->session_cache);
+        amcf->session_cache = NULL;
     }
 
     src = amcf->sources.elts;

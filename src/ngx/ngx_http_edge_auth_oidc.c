@@ -32,18 +32,19 @@ static void ngx_http_edge_auth_free_provider(void *data);
 ngx_int_t
 ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
 {
-    char                            detail[256];
-    size_t                          n;
-    int64_t                         now;
-    ea_str_t                        headers[NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS];
-    ea_session_t                   *session;
-    ea_cookie_set_t                 set;
-    ea_session_times_t              times;
-    ea_session_cookies_t            jar;
-    ea_session_status_t             rc;
-    ngx_http_edge_auth_ctx_t       *ctx;
-    ngx_http_edge_auth_provider_t  *p;
-    ngx_http_edge_auth_loc_conf_t  *lcf;
+    char                             detail[256];
+    size_t                           n;
+    int64_t                          now;
+    ea_str_t                         headers[NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS];
+    ea_session_t                    *session;
+    ea_cookie_set_t                  set;
+    ea_session_times_t               times;
+    ea_session_cookies_t             jar;
+    ea_session_status_t              rc;
+    ngx_http_edge_auth_ctx_t        *ctx;
+    ngx_http_edge_auth_provider_t   *p;
+    ngx_http_edge_auth_loc_conf_t   *lcf;
+    ngx_http_edge_auth_main_conf_t  *amcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_edge_auth_module);
 
@@ -79,8 +80,11 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
                                  sizeof(detail));
 
     if (rc == EA_SESSION_OK) {
-        rc = ea_session_open(p->sealer, p->keys, &jar, now, &session, detail,
-                             sizeof(detail));
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);
+
+        rc = ea_session_open_cached(amcf->session_cache, p->sealer, p->keys,
+                                    &jar, now, &session, detail,
+                                    sizeof(detail));
     }
 
     if (rc != EA_SESSION_OK) {
