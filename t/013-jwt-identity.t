@@ -346,3 +346,31 @@ X-Auth-Subject: kept-now
 --- error_code: 200
 --- response_body_like chomp
 (?m)^extra=\|\|kept-now$
+
+
+
+=== TEST 15: after an internal redirect, a location that refuses the token exports no identity
+--- config
+    location /api {
+        auth_jwt "api";
+        auth_jwt_key_file $TEST_NGINX_JWKS;
+        try_files /does-not-exist @strict;
+    }
+    location @strict {
+        satisfy any;
+        allow 127.0.0.1;
+        auth_jwt "strict";
+        auth_jwt_key_file $TEST_NGINX_JWKS;
+        auth_jwt_audience somebody-else;
+        proxy_set_header X-Auth-Subject $jwt_claim_sub;
+        proxy_pass http://unix:$TEST_NGINX_ECHO_SOCKET:;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{reader}"
+--- error_code: 200
+--- response_body_like chomp
+(?m)\Asubject=$
+--- error_log
+auth_jwt rejected request: audience

@@ -151,7 +151,6 @@ typedef struct {
     ngx_http_edge_auth_provider_t  *session_provider;
     ngx_msec_t                   waited;         /* polling another worker's fetch */
     unsigned                     fetching:1;     /* a waited key fetch is in flight */
-    unsigned                     fetched:1;      /* ... and has completed */
     unsigned                     forced:1;       /* an unknown kid already asked for keys */
 } ngx_http_edge_auth_ctx_t;
 

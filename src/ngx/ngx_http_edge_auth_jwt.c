@@ -60,6 +60,12 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /*
+     * An identity verified in an earlier location of this request (before an internal redirect)
+     * is not exported for a location that refuses its token.
+     */
+    ctx->token = NULL;
+
     amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);
 
     for ( ;; ) {

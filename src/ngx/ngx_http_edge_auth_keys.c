@@ -105,8 +105,7 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
 
         if (st->fetch_started == 0
             && now < st->next_refresh
-            && st->fetched_at != 0
-            && now - st->fetched_at <= src->timing.max_stale)
+            && ea_jwks_usable((const ea_jwks_state_t *) st, &src->timing, now))
         {
             *keys = src->keys;
             return NGX_OK;
@@ -336,7 +335,6 @@ ngx_http_edge_auth_fetch_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     if (fetch->waiter) {
         fetch->waiter->fetching = 0;
-        fetch->waiter->fetched = 1;
     }
 
     return rc;

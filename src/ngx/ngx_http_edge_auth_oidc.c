@@ -64,6 +64,13 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    /* another provider's session (from before a redirect) is replaced, or dropped on refusal */
+    if (ctx->session != NULL) {
+        ea_session_free(ctx->session);
+        ctx->session = NULL;
+        ctx->session_provider = NULL;
+    }
+
     if (ngx_http_edge_auth_cookie_headers(r, headers, &n) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: auth_oidc rejected request: too_large "
@@ -107,10 +114,6 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         }
 
         return NGX_HTTP_UNAUTHORIZED;
-    }
-
-    if (ctx->session) {
-        ea_session_free(ctx->session);
     }
 
     ctx->session = session;
