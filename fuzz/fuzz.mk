@@ -8,7 +8,8 @@
 # corpora grow under $(BUILD)/fuzz/corpus-<target>/ (seeded from fuzz/seeds/<target>/) and crash
 # reproducers land in $(BUILD)/fuzz/artifacts/. Replay one with: $(BUILD)/fuzz/<target> <file>
 
-FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open
+FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open \
+                fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -26,6 +27,15 @@ FUZZ_ARGS_fuzz_jwks_parse := -max_len=16384 -dict=fuzz/dicts/jose.dict
 FUZZ_ARGS_fuzz_session_open := -max_len=12288
 # Header values are short; longer inputs only repeat what short ones already reach.
 FUZZ_ARGS_fuzz_cache_control := -max_len=512
+# Discovery documents are a few KiB; the 64 KiB cap is a unit test, not worth fuzzing at length.
+FUZZ_ARGS_fuzz_oidc_metadata := -max_len=8192 -dict=fuzz/dicts/oidc.dict
+# A callback query (capped at 8 KiB) plus a few Cookie header lines.
+FUZZ_ARGS_fuzz_oidc_callback := -max_len=12288 -dict=fuzz/dicts/oidc.dict
+# Token responses with an ID token inside, or claims signed inside the target; above the 16 KiB
+# ID token cap so that path is reached too.
+FUZZ_ARGS_fuzz_oidc_token_response := -max_len=20480 -dict=fuzz/dicts/oidc.dict
+# Chunked bodies: a few chunks of a provider response.
+FUZZ_ARGS_fuzz_http_dechunk := -max_len=4096
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 

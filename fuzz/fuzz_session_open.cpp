@@ -30,7 +30,7 @@ const char KEY_FILE[] =
     "LHxs63QQBN3xSDNl6K-l_GgdaDGs0RUUyAwU7Ivrb-k  # older\n";
 const char PROVIDER[] = "fuzz";
 const char COOKIE[] = "__Host-s";
-const char FLOW_PREFIX[] = "__Host-s-flow-";
+const char FLOW_PREFIX[] = "__Host-s_flow_";
 const int64_t NOW = 1700000000;
 
 ea_session_keys_t *g_keys;

@@ -109,6 +109,7 @@ int cmd_jwt_sign(const std::vector<std::string> &argv);     /* jwt.cpp */
 int cmd_keygen(const std::vector<std::string> &argv);       /* session.cpp */
 int cmd_seal(const std::vector<std::string> &argv);         /* session.cpp */
 int cmd_open(const std::vector<std::string> &argv);         /* session.cpp */
+int cmd_flow_seal(const std::vector<std::string> &argv);    /* session.cpp */
 
 }  // namespace cli
 

@@ -83,6 +83,20 @@ const Command COMMANDS[] = {
      "    several Cookie headers) or the bare value of cookie NAME.\n"
      "    --realm R  --ttl SECONDS  --idle SECONDS  as for seal\n"
      "    --now UNIX        NOW (default: the current time)\n"},
+    {"flow-seal", cli::cmd_flow_seal,
+     "edge-auth flow-seal --keys FILE --provider NAME --cookie-name NAME --state S --nonce N\n"
+     "          --verifier V [options]\n"
+     "    Seals a login-flow cookie exactly as the module does when a login starts, and prints\n"
+     "    it as one name=value line (the name is NAME_flow_S). For tests that play the\n"
+     "    provider's callback (docs/session-format.md, \"Login flow cookie\").\n"
+     "    --state S  --nonce N    1-128 characters of [A-Za-z0-9-._~]\n"
+     "    --verifier V      the PKCE code verifier, 43-128 characters of [A-Za-z0-9-._~]\n"
+     "    --return PATH     where the callback redirects after login (default /); it must be a\n"
+     "                      safe same-origin path\n"
+     "    --issuer I        the issuer the flow remembers (default none)\n"
+     "    --realm R         further binding, as configured in nginx (default none)\n"
+     "    --created UNIX    the flow's creation time (default: the current time; --now is the\n"
+     "                      same option)\n"},
 };
 
 void print_usage(std::ostream &out)

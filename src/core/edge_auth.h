@@ -290,6 +290,12 @@ void ea_jwks_fetch_done(ea_jwks_state_t *state, const ea_jwks_timing_t *timing, 
 int64_t ea_cache_control_max_age(const char *value, size_t len);
 
 
+/* Decodes an HTTP/1.1 chunked body (RFC 9112 7.1) in place: chunk sizes in hex, optional
+ * chunk extensions, CRLF line ends, the last chunk and optional trailers. 0 with *out_len set to
+ * the decoded length, or -1 when the body is malformed or incomplete. */
+int ea_http_dechunk(char *buf, size_t len, size_t *out_len);
+
+
 /* ==== Sealed sessions ========================================================================
  *
  * A login session lives in the browser as a sealed cookie: AES-256-GCM over a small JSON
@@ -550,6 +556,220 @@ int ea_cookie_strip(const ea_str_t *headers, size_t n_headers, const ea_str_t *n
     void *alloc_ctx, ea_str_t *out);
 
 /* ==== end of Sealed sessions ================================================================= */
+
+
+/* ==== OpenID Connect login (authorization code flow with PKCE) ================================
+ *
+ * The pieces of a login that are pure functions of their inputs; the glue moves the bytes
+ * (discovery, token endpoint, cookies, redirects). Every string handed back comes from `alloc`.
+ *
+ *   1. ea_oidc_metadata_parse: the discovery document, checked against the configured issuer.
+ *   2. ea_oidc_login_start: a fresh flow (state, nonce, PKCE verifier, return path), sealed into
+ *      its own short-lived cookie, and the authorization URL to redirect to.
+ *      ea_oidc_flows_prune first expires stale flow cookies and caps how many are pending.
+ *   3. ea_oidc_callback_parse: the callback's query string (duplicates rejected).
+ *   4. ea_oidc_flow_open: the flow cookie named by `state`, opened and checked.
+ *   5. ea_oidc_token_request / ea_oidc_token_response_parse: the code exchange.
+ *   6. ea_oidc_id_token_verify: the ID token, fully validated (OIDC Core 3.1.3.7).
+ *   7. ea_session_create + ea_session_seal: the session, and a 302 to the flow's return path.
+ */
+
+/* -- Provider metadata (OpenID Connect Discovery 1.0) -- */
+
+enum {
+    EA_OIDC_AUTH_BASIC = 1u << 0,     /* client_secret_basic */
+    EA_OIDC_AUTH_POST  = 1u << 1      /* client_secret_post */
+};
+
+typedef struct {
+    ea_str_t  issuer;                   /* equals the configured issuer, byte for byte */
+    ea_str_t  authorization_endpoint;   /* required */
+    ea_str_t  token_endpoint;           /* required */
+    ea_str_t  jwks_uri;                 /* required */
+    ea_str_t  userinfo_endpoint;        /* empty when absent */
+    ea_str_t  end_session_endpoint;     /* empty when absent */
+    unsigned  token_auth_methods;       /* EA_OIDC_AUTH_* bits advertised; when the document
+                                           omits the member, BASIC (its default per spec) */
+    int       iss_parameter_supported;  /* authorization_response_iss_parameter_supported */
+} ea_oidc_metadata_t;
+
+/*
+ * Parses a discovery document. Every endpoint must be an absolute https URL (http only when
+ * allow_http) with a host, no userinfo and no fragment; `issuer` must equal expected_issuer
+ * exactly; duplicate members, a non-object document or wrongly typed members are errors.
+ * 0 and *out filled (strings from alloc), or -1 with err set (one line, safe to log).
+ */
+int ea_oidc_metadata_parse(const char *json, size_t len, const ea_str_t *expected_issuer,
+    int allow_http, ea_alloc_fn alloc, void *alloc_ctx, ea_oidc_metadata_t *out,
+    char *err, size_t err_len);
+
+/* 1 when `url` is an absolute https (or, with allow_http, http) URL fit for an endpoint or an
+ * issuer (host present, no userinfo, no fragment, no whitespace or control bytes). */
+int ea_oidc_url_ok(const ea_str_t *url, int allow_http);
+
+/* -- Starting a login -- */
+
+typedef struct {
+    ea_str_t  authorization_endpoint;   /* from the metadata */
+    ea_str_t  client_id;
+    ea_str_t  redirect_uri;             /* absolute */
+    ea_str_t  scope;                    /* space-separated; "openid" is added when missing */
+    ea_str_t  extra_args;               /* "a=b&c=d", appended as is; may be empty */
+    ea_str_t  issuer;                   /* remembered in the flow (mix-up defence) */
+    int64_t   flow_timeout;             /* seconds a flow cookie is good for */
+} ea_oidc_login_t;
+
+/*
+ * 1 when `path` (a request's path and query as received) is a same-origin absolute path that is
+ * safe to redirect to after login: it starts with exactly one '/', and contains no backslash, no
+ * byte outside visible ASCII, no encoded control byte, no encoded '/' or '\' and no ':' before
+ * the query (where browsers and servers disagree about them; "?next=%2Fhome" is fine), and no
+ * '<', '>', '"', '\'' or '`'. Anything else returns 0 (the caller then uses "/"). Also 0: over
+ * 1024 bytes (it must fit the flow cookie), or a '%' not followed by two hex digits.
+ */
+int ea_oidc_return_path_ok(const char *path, size_t len);
+
+/* The prefix of every flow cookie's name for a sealer: "<cookie_name>_flow_". Static storage
+ * owned by the sealer. */
+ea_str_t ea_oidc_flow_cookie_prefix(const ea_sealer_t *sealer);
+
+/*
+ * A new flow: random state (22 base64url chars), nonce (22) and PKCE verifier (43), the return
+ * path (ea_oidc_return_path_ok, else "/"), the issuer and `now`, sealed with the flow-state key
+ * into the cookie "<prefix><state>". *location receives the authorization URL (response_type=
+ * code, client_id, redirect_uri, scope, state, nonce, code_challenge = BASE64URL(SHA-256(
+ * verifier)), code_challenge_method=S256, then extra_args), every value percent-encoded.
+ * 0, or -1 with err set (RNG/allocation failure, or an endpoint with a fragment).
+ */
+int ea_oidc_login_start(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_oidc_login_t *login, const char *return_path, size_t return_path_len, int64_t now,
+    ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *location, ea_cookie_t *flow_cookie,
+    char *err, size_t err_len);
+
+/*
+ * Removals (cookies with remove = 1) for the request's flow cookies that are expired, do not
+ * open, or are the oldest beyond max_pending - 1 (so that one more flow fits under the cap).
+ * At most EA_OIDC_MAX_REMOVALS are returned. 0, or -1 on allocation failure.
+ */
+#define EA_OIDC_MAX_REMOVALS 16
+
+typedef struct {
+    ea_cookie_t  cookies[EA_OIDC_MAX_REMOVALS];
+    size_t       n;
+} ea_oidc_removals_t;
+
+int ea_oidc_flows_prune(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_str_t *headers, size_t n_headers, int64_t now, int64_t flow_timeout,
+    size_t max_pending, ea_alloc_fn alloc, void *alloc_ctx, ea_oidc_removals_t *out);
+
+/* -- The callback -- */
+
+typedef struct {
+    ea_str_t  code;
+    ea_str_t  state;
+    ea_str_t  iss;                  /* RFC 9207; empty when absent */
+    ea_str_t  error;                /* the provider's error code; empty when none */
+    ea_str_t  error_description;
+} ea_oidc_callback_t;
+
+/*
+ * Parses the callback's query string (percent-decoded values). Any of code, state, iss, error,
+ * error_description, id_token or session_state given twice is an error, and so is a response
+ * with neither error nor both code and state. 0, or -1 with err set.
+ */
+int ea_oidc_callback_parse(const char *args, size_t len, ea_alloc_fn alloc, void *alloc_ctx,
+    ea_oidc_callback_t *out, char *err, size_t err_len);
+
+typedef enum {
+    EA_OIDC_FLOW_OK = 0,
+    EA_OIDC_FLOW_MISSING,        /* "flow_missing": no flow cookie for this state */
+    EA_OIDC_FLOW_BAD,            /* "flow_bad": does not open, or its state differs; also a
+                                    cookie sent twice, or a state that cannot name a cookie */
+    EA_OIDC_FLOW_EXPIRED,        /* "flow_expired": older than flow_timeout */
+    EA_OIDC_FLOW_INTERNAL        /* "internal" */
+} ea_oidc_flow_status_t;
+
+const char *ea_oidc_flow_reason(ea_oidc_flow_status_t status);
+
+typedef struct {
+    ea_str_t  state;
+    ea_str_t  nonce;
+    ea_str_t  code_verifier;
+    ea_str_t  return_path;
+    ea_str_t  issuer;
+    int64_t   created;
+    ea_str_t  cookie_name;      /* the flow cookie's name, to remove it (single use) */
+} ea_oidc_flow_t;
+
+ea_oidc_flow_status_t ea_oidc_flow_open(const ea_sealer_t *sealer,
+    const ea_session_keys_t *keys, const ea_str_t *headers, size_t n_headers,
+    const ea_str_t *state, int64_t now, int64_t flow_timeout, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_oidc_flow_t *out, char *detail, size_t detail_len);
+
+/* Seals a given flow (state, nonce, verifier, return path, issuer, created) into its cookie,
+ * exactly as ea_oidc_login_start does: for `edge-auth flow-seal` and tests. 0, or -1. */
+int ea_oidc_flow_seal(const ea_sealer_t *sealer, const ea_session_keys_t *keys,
+    const ea_oidc_flow_t *flow, ea_alloc_fn alloc, void *alloc_ctx, ea_cookie_t *out,
+    char *err, size_t err_len);
+
+/* -- The code exchange -- */
+
+typedef struct {
+    ea_str_t  client_id;
+    ea_str_t  client_secret;        /* may be empty (public client: client_id in the body,
+                                       no Authorization, whatever auth_method says) */
+    unsigned  auth_method;          /* EA_OIDC_AUTH_BASIC or EA_OIDC_AUTH_POST */
+    ea_str_t  redirect_uri;
+} ea_oidc_client_t;
+
+/*
+ * The token request (RFC 6749 4.1.3 with RFC 7636 code_verifier): an x-www-form-urlencoded body
+ * and, for client_secret_basic, the Authorization header value "Basic base64(urlenc(id):
+ * urlenc(secret))" (RFC 6749 2.3.1); otherwise *authorization is empty. 0, or -1.
+ */
+int ea_oidc_token_request(const ea_oidc_client_t *client, const ea_str_t *code,
+    const ea_str_t *code_verifier, ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *body,
+    ea_str_t *authorization);
+
+typedef struct {
+    ea_str_t  id_token;
+    ea_str_t  access_token;
+    ea_str_t  refresh_token;        /* empty when absent */
+    ea_str_t  token_type;
+    int64_t   expires_in;           /* 0 when absent */
+    ea_str_t  error;                /* the endpoint's error code, for a 4xx JSON error */
+} ea_oidc_tokens_t;
+
+/*
+ * Parses a token endpoint response of HTTP status `status`. 200 needs a JSON object with
+ * string id_token and access_token, token_type "Bearer" (case-insensitive), optional
+ * refresh_token and a non-negative integer expires_in. A 4xx with {"error": "..."} gives -1 with
+ * out->error set (visible ASCII, at most 64 bytes, else "invalid"). -1 with err set otherwise.
+ */
+int ea_oidc_token_response_parse(unsigned status, const char *json, size_t len,
+    ea_alloc_fn alloc, void *alloc_ctx, ea_oidc_tokens_t *out, char *err, size_t err_len);
+
+typedef struct {
+    ea_str_t  issuer;       /* iss must equal it */
+    ea_str_t  client_id;    /* aud must contain it; azp, when present, must equal it, and is
+                               required when aud has more than one value */
+    ea_str_t  nonce;        /* the flow's nonce; the token's must equal it */
+    unsigned  algorithms;   /* EA_ALG_* allowed; 0 = EA_ALGS_ASYMMETRIC; any HMAC bit gives
+                               EA_ERR_ALG_NOT_ALLOWED */
+    int64_t   leeway;       /* seconds */
+} ea_oidc_id_token_check_t;
+
+/*
+ * Verifies an ID token: signature with `keys`, alg allow-list, iss, aud, azp, exp (required), iat
+ * (required, not in the future beyond leeway), sub (required, non-empty string), nonce. EA_OK and
+ * *out (ea_token_free), or a status with detail: EA_ERR_ISSUER, EA_ERR_AUDIENCE (aud or azp),
+ * EA_ERR_BAD_CLAIM (iat, sub or nonce missing or wrong), and the ea_jwt_verify statuses.
+ */
+ea_status_t ea_oidc_id_token_verify(const ea_oidc_id_token_check_t *check,
+    const ea_keyset_t *keys, const char *id_token, size_t len, int64_t now, ea_token_t **out,
+    char *detail, size_t detail_len);
+
+/* ==== end of OpenID Connect login ============================================================ */
 
 #ifdef __cplusplus
 }

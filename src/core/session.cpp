@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "base64url.h"
+#include "oidc_flow.h"
 #include "seal.h"
 
 namespace edge_auth {
@@ -225,6 +226,8 @@ std::unique_ptr<SessionSealer> SessionSealer::create(const SessionConfig &conf, 
     std::unique_ptr<SessionSealer> s(new SessionSealer());
     s->conf_ = conf;
     s->context_ = seal_context({conf.provider, conf.cookie_name, conf.realm});
+    s->flow_prefix_ = flow_cookie_prefix(conf.cookie_name);
+    s->flow_context_ = flow_seal_context(conf.provider, conf.cookie_name, conf.realm);
     return s;
 }
 

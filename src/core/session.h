@@ -71,12 +71,18 @@ public:
 
     const SessionConfig &config() const noexcept { return conf_; }
     const std::string &context() const noexcept { return context_; }
+    // The login-flow cookies of this configuration (oidc_flow.h): their name prefix
+    // "<cookie_name>_flow_" and their binding context, also computed once.
+    const std::string &flow_prefix() const noexcept { return flow_prefix_; }
+    const std::string &flow_context() const noexcept { return flow_context_; }
 
 private:
     SessionSealer() = default;
 
     SessionConfig conf_;
     std::string context_;
+    std::string flow_prefix_;
+    std::string flow_context_;
 };
 
 // Move-only (claims is an owning handle); copy_session() copies, and lists every member.

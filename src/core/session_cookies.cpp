@@ -7,53 +7,6 @@ static_assert(kMaxCookieNameBytes + 3 < kMaxCookieBytes, "every chunk has room f
 
 namespace {
 
-bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && is_ows(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-struct Segment {
-    std::string_view text;    // the trimmed "name=value" (or whatever was there)
-    std::string_view name;    // empty when the segment is not a name=value pair
-    std::string_view value;
-};
-
-// Calls fn(segment) for every non-empty ';'-separated segment of one header value.
-template <typename Fn>
-void each_segment(std::string_view header, Fn &&fn)
-{
-    size_t pos = 0;
-    for (;;) {
-        size_t semi = header.find(';', pos);
-        size_t end = semi == std::string_view::npos ? header.size() : semi;
-        Segment s;
-        s.text = trim(header.substr(pos, end - pos));
-        if (!s.text.empty()) {
-            size_t eq = s.text.find('=');
-            if (eq != std::string_view::npos) {
-                s.name = trim(s.text.substr(0, eq));
-                s.value = trim(s.text.substr(eq + 1));
-            }
-            fn(s);
-        }
-        if (semi == std::string_view::npos) {
-            return;
-        }
-        pos = semi + 1;
-    }
-}
-
 bool starts_with(std::string_view s, std::string_view prefix)
 {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -107,7 +60,7 @@ SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std
         return false;    // keep the first failure and its detail
     };
     for (size_t h = 0; h < n_headers; h++) {
-        each_segment(headers[h], [&](const Segment &s) {
+        for_each_cookie(headers[h], [&](const CookiePair &s) {
             int index = chunk_index(s.name, name);
             if (index == -2) {
                 return;
@@ -209,7 +162,7 @@ bool is_cookie_name(std::string_view name) noexcept
 size_t strip_cookies(const std::string_view *headers, size_t n_headers, const std::string_view *names,
     size_t n_names, const std::string_view *prefixes, size_t n_prefixes, std::string &out)
 {
-    auto ours = [&](const Segment &s) {
+    auto ours = [&](const CookiePair &s) {
         if (s.name.empty()) {
             return false;
         }
@@ -228,7 +181,7 @@ size_t strip_cookies(const std::string_view *headers, size_t n_headers, const st
     // Most requests carry none of the module's cookies: count first, copy only when needed.
     size_t removed = 0, kept_bytes = 0;
     for (size_t h = 0; h < n_headers; h++) {
-        each_segment(headers[h], [&](const Segment &s) {
+        for_each_cookie(headers[h], [&](const CookiePair &s) {
             if (ours(s)) {
                 removed++;
             } else {
@@ -242,7 +195,7 @@ size_t strip_cookies(const std::string_view *headers, size_t n_headers, const st
     out.clear();
     out.reserve(kept_bytes);
     for (size_t h = 0; h < n_headers; h++) {
-        each_segment(headers[h], [&](const Segment &s) {
+        for_each_cookie(headers[h], [&](const CookiePair &s) {
             if (!ours(s)) {
                 if (!out.empty()) {
                     out.append("; ");

@@ -76,6 +76,18 @@ void split_chunks(std::string_view name, std::string_view encoded, std::vector<s
 // RFC 6265 cookie-name (an RFC 7230 token): 1+ visible ASCII characters except separators.
 bool is_cookie_name(std::string_view name) noexcept;
 
+// One ';'-separated segment of a Cookie header value, parsed as described above.
+struct CookiePair {
+    std::string_view text;    // the trimmed segment as sent ("name=value", or whatever was there)
+    std::string_view name;    // trimmed; empty when the segment has no '=' (or an empty name)
+    std::string_view value;   // trimmed
+};
+
+// Calls fn(const CookiePair &) for every non-empty segment of one header value, in order. The
+// views point into `header`. Never allocates.
+template <typename Fn>
+void for_each_cookie(std::string_view header, Fn &&fn);
+
 // Rebuilds the Cookie header without the module's cookies: each of `names` and every
 // `name.<anything>`, and every cookie whose name starts with one of `prefixes`. Kept pairs
 // (malformed ones included, as sent) are joined with "; " into `out`. Returns the number of pairs
@@ -83,6 +95,50 @@ bool is_cookie_name(std::string_view name) noexcept;
 // Throws only std::bad_alloc.
 size_t strip_cookies(const std::string_view *headers, size_t n_headers, const std::string_view *names,
     size_t n_names, const std::string_view *prefixes, size_t n_prefixes, std::string &out);
+
+namespace cookie_detail {
+
+inline bool is_ows(char c) noexcept
+{
+    return c == ' ' || c == '\t';
+}
+
+inline std::string_view trim(std::string_view s) noexcept
+{
+    while (!s.empty() && is_ows(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_ows(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+} // namespace cookie_detail
+
+template <typename Fn>
+void for_each_cookie(std::string_view header, Fn &&fn)
+{
+    size_t pos = 0;
+    for (;;) {
+        size_t semi = header.find(';', pos);
+        size_t end = semi == std::string_view::npos ? header.size() : semi;
+        CookiePair s;
+        s.text = cookie_detail::trim(header.substr(pos, end - pos));
+        if (!s.text.empty()) {
+            size_t eq = s.text.find('=');
+            if (eq != std::string_view::npos) {
+                s.name = cookie_detail::trim(s.text.substr(0, eq));
+                s.value = cookie_detail::trim(s.text.substr(eq + 1));
+            }
+            fn(static_cast<const CookiePair &>(s));
+        }
+        if (semi == std::string_view::npos) {
+            return;
+        }
+        pos = semi + 1;
+    }
+}
 
 } // namespace edge_auth
 

@@ -1,0 +1,356 @@
+#include "oidc_token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <limits>
+#include <new>
+
+#include "algorithm.h"
+#include "json.h"
+#include "oidc_metadata.h"
+#include "policy.h"
+#include "session.h"
+
+namespace edge_auth {
+
+namespace {
+
+constexpr unsigned kMaxTokenResponseDepth = 16;
+constexpr size_t kMinVerifierChars = 43;
+constexpr size_t kMaxVerifierChars = 128;
+
+bool is_unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+        || c == '_' || c == '~';
+}
+
+bool visible_ascii(std::string_view s)
+{
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x21 || c > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool equal_ignore_case(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') {
+            x = static_cast<char>(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = static_cast<char>(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string base64_std(std::string_view in)
+{
+    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(&out[0]),
+        reinterpret_cast<const unsigned char *>(in.data()), static_cast<int>(in.size()));
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return out;
+}
+
+// A token member: `required`, or absent; else a non-empty string of visible ASCII.
+bool token_member(const json_t *doc, const char *name, bool required, std::string &dst, std::string &err)
+{
+    const json_t *v = json_object_get(doc, name);
+    if (!v) {
+        if (required) {
+            err = std::string("\"") + name + "\" is missing";
+            return false;
+        }
+        return true;
+    }
+    if (!json_is_string(v)) {
+        err = std::string("\"") + name + "\" is not a string";
+        return false;
+    }
+    std::string_view t = json_string_view(v);
+    if (t.empty() || !visible_ascii(t)) {
+        err = std::string("\"") + name + "\" is not a non-empty string of visible ASCII";
+        return false;
+    }
+    dst.assign(t);
+    return true;
+}
+
+void status_text(std::string &err, unsigned status)
+{
+    err += "HTTP ";
+    err += std::to_string(status);
+}
+
+bool parse_ok_response(std::string_view json, TokenResponse &out, std::string &err)
+{
+    Json doc;
+    JsonError e = parse_json_object(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}, doc);
+    if (e != JsonError::None) {
+        err = std::string("token response: ") + json_error_text(e);
+        return false;
+    }
+    const json_t *o = doc.get();
+    std::string why;
+    if (!token_member(o, "id_token", true, out.id_token, why)
+        || !token_member(o, "access_token", true, out.access_token, why)
+        || !token_member(o, "refresh_token", false, out.refresh_token, why)) {
+        err = "token response: " + why;
+        return false;
+    }
+    const json_t *type = json_object_get(o, "token_type");
+    if (!json_is_string(type)) {
+        err = type ? "token response: \"token_type\" is not a string" : "token response: \"token_type\" is missing";
+        return false;
+    }
+    if (!equal_ignore_case(json_string_view(type), "bearer")) {
+        err = "token response: \"token_type\" ";
+        append_quoted(err, json_string_view(type));
+        err += " is not Bearer";
+        return false;
+    }
+    out.token_type.assign(json_string_view(type));
+    const json_t *expires = json_object_get(o, "expires_in");
+    if (expires) {
+        if (!json_is_integer(expires) || json_integer_value(expires) < 0
+            || json_integer_value(expires) > kMaxSessionTime) {
+            err = "token response: \"expires_in\" is not a non-negative integer";
+            return false;
+        }
+        out.expires_in = json_integer_value(expires);
+    }
+    return true;
+}
+
+} // namespace
+
+void append_form_encoded(std::string &out, std::string_view value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (char ch : value) {
+        auto c = static_cast<unsigned char>(ch);
+        if (is_unreserved(c)) {
+            out.push_back(ch);
+        } else if (c == ' ') {
+            out.push_back('+');
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0xf]);
+        }
+    }
+}
+
+bool token_request(const TokenClient &client, std::string_view code, std::string_view code_verifier,
+    std::string &body, std::string &authorization, std::string &err)
+{
+    body.clear();
+    authorization.clear();
+    err.clear();
+    if (client.client_id.empty()) {
+        err = "the client id is empty";
+        return false;
+    }
+    if (client.redirect_uri.empty()) {
+        err = "the redirect URI is empty";
+        return false;
+    }
+    if (code.empty()) {
+        err = "the authorization code is empty";
+        return false;
+    }
+    bool verifier_ok = code_verifier.size() >= kMinVerifierChars && code_verifier.size() <= kMaxVerifierChars;
+    for (char c : code_verifier) {
+        verifier_ok = verifier_ok && is_unreserved(static_cast<unsigned char>(c));
+    }
+    if (!verifier_ok) {
+        err = "the code verifier is not 43-128 characters of [A-Za-z0-9-._~] (RFC 7636)";
+        return false;
+    }
+    if (client.auth_method != kAuthBasic && client.auth_method != kAuthPost) {
+        err = "the client authentication method is neither client_secret_basic nor client_secret_post";
+        return false;
+    }
+    bool has_secret = !client.client_secret.empty();
+    body.append("grant_type=authorization_code&code=");
+    append_form_encoded(body, code);
+    body.append("&redirect_uri=");
+    append_form_encoded(body, client.redirect_uri);
+    body.append("&code_verifier=");
+    append_form_encoded(body, code_verifier);
+    if (!has_secret || client.auth_method == kAuthPost) {
+        body.append("&client_id=");
+        append_form_encoded(body, client.client_id);
+    }
+    if (has_secret && client.auth_method == kAuthPost) {
+        body.append("&client_secret=");
+        append_form_encoded(body, client.client_secret);
+    }
+    if (has_secret && client.auth_method == kAuthBasic) {
+        // RFC 6749 §2.3.1: each part form-encoded first, then joined with ':' and base64-encoded.
+        std::string pair;
+        append_form_encoded(pair, client.client_id);
+        pair.push_back(':');
+        append_form_encoded(pair, client.client_secret);
+        authorization = "Basic " + base64_std(pair);
+        OPENSSL_cleanse(&pair[0], pair.size());
+    }
+    return true;
+}
+
+bool parse_token_response(unsigned status, std::string_view json, TokenResponse &out, std::string &err)
+{
+    out = TokenResponse();
+    err.clear();
+    if (status != 200 && (status < 400 || status > 499)) {
+        err = "token endpoint answered ";
+        status_text(err, status);
+        return false;
+    }
+    if (json.size() > kMaxTokenResponseBytes) {
+        err = "token response is " + std::to_string(json.size()) + " bytes, over the cap of "
+            + std::to_string(kMaxTokenResponseBytes);
+        return false;
+    }
+    if (status == 200) {
+        if (!parse_ok_response(json, out, err)) {
+            out = TokenResponse();
+            return false;
+        }
+        return true;
+    }
+    // A 4xx: an OAuth error response (RFC 6749 §5.2), when it is one.
+    Json doc;
+    const json_t *error = nullptr;
+    if (parse_json_object(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}, doc)
+        == JsonError::None) {
+        error = json_object_get(doc.get(), "error");
+    }
+    err = "token endpoint answered ";
+    status_text(err, status);
+    if (!error) {
+        err += " without an OAuth error";
+        return false;
+    }
+    if (json_is_string(error) && json_string_length(error) > 0
+        && json_string_length(error) <= kMaxTokenErrorBytes && visible_ascii(json_string_view(error))) {
+        out.error.assign(json_string_view(error));
+    } else {
+        out.error = "invalid";
+    }
+    err += " with error \"" + out.error + "\"";
+    std::string_view description;
+    if (json_string_member(doc.get(), "error_description", description)) {
+        err += ": ";
+        append_quoted(err, description, 128);
+    }
+    return false;
+}
+
+Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::string_view token, int64_t now,
+    std::unique_ptr<VerifiedToken> &out, Detail &d)
+{
+    out.reset();
+    d.clear();
+    unsigned algorithms = check.algorithms ? check.algorithms : kAsymmetricAlgBits;
+    if (algorithms & kHmacAlgBits) {
+        d.text("HMAC algorithms are not accepted for ID tokens");
+        return Status::AlgNotAllowed;
+    }
+    if (check.issuer.empty() || check.client_id.empty() || check.nonce.empty()) {
+        d.text("invalid arguments: the issuer, client id and nonce are required");
+        return Status::Internal;
+    }
+    PolicyConfig pc;
+    pc.algorithms = algorithms;
+    pc.issuers.emplace_back(check.issuer);
+    pc.audiences.emplace_back(check.client_id);
+    pc.leeway = check.leeway;
+    pc.require_exp = true;
+    pc.max_token_size = kMaxIdTokenBytes;
+    std::string err;
+    std::unique_ptr<Policy> policy = Policy::create(pc, err);
+    if (!policy) {
+        d.text("invalid arguments: ").text(err.c_str());
+        return Status::Internal;
+    }
+    std::unique_ptr<VerifiedToken> tok;
+    Status s = verify_token(*policy, keys, token, now, tok, d);
+    if (s != Status::Ok) {
+        return s;
+    }
+    const json_t *claims = tok->claims();
+    const ClaimTimes &times = tok->times();
+
+    if (!times.has_iat) {
+        d.text("missing iat");
+        return Status::BadClaim;
+    }
+    int64_t horizon;
+    if (__builtin_add_overflow(now, check.leeway, &horizon)) {
+        horizon = std::numeric_limits<int64_t>::max();
+    }
+    if (times.iat > horizon) {
+        d.text("issued in the future: iat ").num(times.iat).text(", now ").num(now).text(", leeway ")
+            .num(check.leeway);
+        return Status::NotYetValid;
+    }
+    const json_t *sub = json_object_get(claims, "sub");
+    if (!sub) {
+        d.text("missing sub");
+        return Status::BadClaim;
+    }
+    if (!json_is_string(sub) || json_string_length(sub) == 0) {
+        d.text("sub is not a non-empty string");
+        return Status::BadClaim;
+    }
+    const json_t *nonce = json_object_get(claims, "nonce");
+    if (!nonce) {
+        d.text("missing nonce");
+        return Status::BadClaim;
+    }
+    if (!json_is_string(nonce)) {
+        d.text("nonce is not a string");
+        return Status::BadClaim;
+    }
+    std::string_view n = json_string_view(nonce);
+    // The length is not secret; the bytes are compared in constant time.
+    if (n.size() != check.nonce.size() || CRYPTO_memcmp(n.data(), check.nonce.data(), n.size()) != 0) {
+        d.text("nonce mismatch");
+        return Status::BadClaim;
+    }
+    const json_t *aud = json_object_get(claims, "aud");
+    const json_t *azp = json_object_get(claims, "azp");
+    if (json_is_array(aud) && json_array_size(aud) > 1 && !azp) {
+        d.text("aud has ").unum(json_array_size(aud)).text(" values and azp is missing");
+        return Status::Audience;
+    }
+    if (azp) {
+        if (!json_is_string(azp)) {
+            d.text("azp is not a string");
+            return Status::Audience;
+        }
+        if (json_string_view(azp) != check.client_id) {
+            d.text("azp ").quoted(json_string_view(azp)).text(" is not the client id");
+            return Status::Audience;
+        }
+    }
+    out = std::move(tok);
+    return Status::Ok;
+}
+
+} // namespace edge_auth
