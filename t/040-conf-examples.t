@@ -1,6 +1,6 @@
 # Every file in conf-examples/ passes `nginx -t` with the built module, so the examples stay true
-# to the code. Paths to keys and certificates are pointed at files made here, and the example
-# hosts at 127.0.0.1 (nginx resolves proxy_pass hosts at start, and tests have no DNS).
+# to the code. Paths to keys, client secrets and certificates are pointed at files made here, and
+# the example hosts at 127.0.0.1 (nginx resolves proxy_pass hosts at start, and tests have no DNS).
 
 use strict;
 use warnings;
@@ -26,6 +26,12 @@ gen_key(name => 'example', kty => 'EC', crv => 'P-256', kid => 'example');
 my $jwks = write_jwks('example-jwks.json', 'example');
 my $session_key = session_keys('example-session.key', 'example');
 
+# an OpenID Connect client secret (client_secret_file)
+my $client_secret = "$dir/client.secret";
+open my $secret, '>', $client_secret or die "$client_secret: $!";
+print {$secret} "example-client-secret\n";
+close $secret;
+
 system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
        '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', "$dir/tls.key",
        '-out', "$dir/tls.crt") == 0
@@ -40,6 +46,7 @@ for my $example (@examples) {
     $conf =~ s{load_module\s+\S+;}{load_module $module;}g;
     $conf =~ s{/etc/nginx/jwks/\S+\.json}{$jwks}g;
     $conf =~ s{/etc/nginx/edge-auth-session\.key}{$session_key}g;
+    $conf =~ s{/etc/nginx/oidc/\S+\.secret}{$client_secret}g;
     $conf =~ s{/etc/nginx/tls/\S+\.crt}{$dir/tls.crt}g;
     $conf =~ s{/etc/nginx/tls/\S+\.key}{$dir/tls.key}g;
     $conf =~ s{/etc/ssl/certs/ca-certificates\.crt}{$dir/tls.crt}g;

@@ -8,6 +8,8 @@
  *   ngx_http_edge_auth_keys.c       remote JWKS (auth_jwt_key_request): shared-memory cache,
  *                                   single-flight fetches through subrequests, rotation
  *   ngx_http_edge_auth_oidc.c       oidc_provider blocks and auth_oidc: sealed session cookies
+ *   ngx_http_edge_auth_login.c      the login flow: redirect to the provider, the callback
+ *   ngx_http_edge_auth_client.c     the module's HTTP client for the provider's endpoints
  *
  * All authentication logic lives in the C++ core behind edge_auth.h; these files only adapt it to
  * nginx (configuration, requests, memory pools, logs).
@@ -48,21 +50,37 @@ typedef struct {
 } ngx_http_edge_auth_shm_t;
 
 
-/* An auth_jwt_key_request source. Per-worker fields are written only after fork. */
+typedef struct ngx_http_edge_auth_provider_s  ngx_http_edge_auth_provider_t;
+
+#define NGX_HTTP_EDGE_AUTH_SOURCE_JWKS      0
+#define NGX_HTTP_EDGE_AUTH_SOURCE_METADATA  1
+
+/*
+ * A document fetched from a provider and cached in the shared zone: a JWKS (auth_jwt_key_request
+ * or a provider's jwks_uri) or a provider's discovery document. Per-worker fields are written
+ * only after fork.
+ */
 typedef struct {
-    ngx_str_t                    uri;
+    ngx_uint_t                   kind;              /* NGX_HTTP_EDGE_AUTH_SOURCE_* */
+    ngx_str_t                    uri;               /* auth_jwt_key_request location, or the
+                                                       provider's name for provider sources */
     ngx_str_t                    key;
     ea_jwks_timing_t             timing;
     ngx_http_edge_auth_shm_source_t  *shared;
 
-    /* per worker: the parsed keys and the generation they came from */
+    /* set for the provider's own documents, fetched with the module's client */
+    ngx_http_edge_auth_provider_t    *provider;
+
+    /* per worker: the parsed document and the generation it came from */
     ea_keyset_t                 *keys;
     uint64_t                     keys_generation;
+    ngx_pool_t                  *metadata_pool;
+    ea_oidc_metadata_t          *metadata;
 } ngx_http_edge_auth_source_t;
 
 
 /* An oidc_provider { } block. */
-typedef struct {
+struct ngx_http_edge_auth_provider_s {
     ngx_str_t                    name;
     ngx_str_t                    conf_file;
     ngx_uint_t                   conf_line;
@@ -79,7 +97,41 @@ typedef struct {
 
     ea_session_keys_t           *keys;
     ea_sealer_t                 *sealer;
-} ngx_http_edge_auth_provider_t;
+
+    /* the login flow; off (session-only provider) when no issuer is configured */
+    ngx_str_t                    issuer;
+    ngx_str_t                    client_id;
+    ngx_str_t                    client_secret;
+    ngx_str_t                    client_secret_file;
+    ngx_str_t                    config_url;
+    ngx_str_t                    redirect_uri;      /* absolute, or a path */
+    ngx_str_t                    redirect_path;     /* its path: where the callback is served */
+    ngx_str_t                    scope;
+    ngx_str_t                    extra_auth_args;
+    ngx_uint_t                   auth_method;       /* 0 = from the metadata, or
+                                                       EA_OIDC_AUTH_BASIC / _POST */
+    ngx_flag_t                   pkce;
+    ngx_flag_t                   allow_http;
+    ngx_str_t                    trusted_certificate;
+    ngx_msec_t                   timeout;
+    time_t                       login_timeout;
+    ngx_uint_t                   max_pending_logins;
+
+#if (NGX_HTTP_SSL)
+    ngx_ssl_t                   *ssl;
+#else
+    void                        *ssl;
+#endif
+    ngx_http_upstream_conf_t     upstream;
+    ngx_http_edge_auth_source_t *discovery;
+    ngx_http_edge_auth_source_t *jwks;
+};
+
+
+#define NGX_HTTP_EDGE_AUTH_UNAUTH_AUTO      0   /* 302 for navigations, 401 otherwise */
+#define NGX_HTTP_EDGE_AUTH_UNAUTH_REDIRECT  1
+#define NGX_HTTP_EDGE_AUTH_UNAUTH_401       2
+#define NGX_HTTP_EDGE_AUTH_UNAUTH_PASS      3   /* continue with an empty identity */
 
 
 #define NGX_HTTP_EDGE_AUTH_SAMESITE_LAX     0
@@ -125,8 +177,9 @@ typedef struct {
     ngx_flag_t                   require_exp;
     size_t                       max_token_size;
 
-    /* auth_oidc name | off */
+    /* auth_oidc name | off; auth_oidc_unauthenticated */
     ngx_uint_t                   oidc;              /* UNSET / OFF / ON */
+    ngx_uint_t                   oidc_unauth;       /* NGX_HTTP_EDGE_AUTH_UNAUTH_* */
     ngx_str_t                    oidc_name;
     ngx_http_edge_auth_provider_t  *provider;
 
@@ -140,6 +193,9 @@ typedef struct {
 } ngx_http_edge_auth_loc_conf_t;
 
 
+typedef struct ngx_http_edge_auth_login_s  ngx_http_edge_auth_login_t;
+
+
 /*
  * Per-request state across re-entries of the access handler. It survives internal redirects
  * (see ngx_http_edge_auth_get_ctx): the session cookie is stripped from the request once opened,
@@ -149,10 +205,36 @@ typedef struct {
     ea_token_t                  *token;          /* the verified token once accepted */
     ea_session_t                *session;        /* the opened session cookie */
     ngx_http_edge_auth_provider_t  *session_provider;
+    ngx_http_edge_auth_login_t  *login;           /* a callback in progress */
     ngx_msec_t                   waited;         /* polling another worker's fetch */
     unsigned                     fetching:1;     /* a waited key fetch is in flight */
     unsigned                     forced:1;       /* an unknown kid already asked for keys */
+    unsigned                     rejection_logged:1;
 } ngx_http_edge_auth_ctx_t;
+
+
+/* A response from the provider, as the module's client read it. */
+typedef struct {
+    ngx_uint_t                   status;     /* HTTP status; 0 when there is no response */
+    ngx_str_t                    body;
+    int64_t                      max_age;    /* Cache-Control max-age, or -1 */
+    const char                  *error;      /* why there is no response, or NULL */
+} ngx_http_edge_auth_response_t;
+
+typedef void (*ngx_http_edge_auth_client_done_pt)(ngx_http_request_t *sr,
+    void *data, ngx_http_edge_auth_response_t *resp);
+
+typedef struct {
+    ngx_str_t                    url;             /* absolute http(s) URL */
+    ngx_str_t                    body;            /* a form POST when not empty, else GET */
+    ngx_str_t                    authorization;   /* Authorization value, or empty */
+    ngx_uint_t                   background;      /* nobody waits for it */
+    ngx_http_edge_auth_client_done_pt  done;
+    void                        *data;
+} ngx_http_edge_auth_client_request_t;
+
+#define NGX_HTTP_EDGE_AUTH_CLIENT_MAGIC  0x65616331   /* first field of the client's context */
+#define NGX_HTTP_EDGE_AUTH_FETCH_MAGIC   0x65616b31   /* first field of a key fetch's context */
 
 
 extern ngx_module_t  ngx_http_edge_auth_module;
@@ -179,6 +261,37 @@ char *ngx_http_edge_auth_key_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
 ngx_int_t ngx_http_edge_auth_init_key_zone(ngx_conf_t *cf,
     ngx_http_edge_auth_main_conf_t *amcf);
 ngx_int_t ngx_http_edge_auth_init_capture(ngx_conf_t *cf);
+
+/* keys.c: a provider document (discovery or JWKS) ready for use: NGX_OK, NGX_AGAIN (fetching),
+ * NGX_DECLINED (none usable), NGX_ERROR */
+ngx_int_t ngx_http_edge_auth_source_ready(ngx_http_request_t *r,
+    ngx_http_edge_auth_source_t *src, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_uint_t forced);
+ngx_http_edge_auth_source_t *ngx_http_edge_auth_add_source(ngx_conf_t *cf,
+    ngx_uint_t kind, ngx_str_t *uri);
+
+/* client.c */
+ngx_int_t ngx_http_edge_auth_client_fetch(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_client_request_t *req);
+
+/* login.c */
+ngx_int_t ngx_http_edge_auth_login(ngx_http_request_t *r,
+    ngx_http_edge_auth_loc_conf_t *lcf, ngx_http_edge_auth_ctx_t *ctx);
+ngx_int_t ngx_http_edge_auth_callback(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx);
+
+/* oidc.c, shared with login.c */
+ngx_int_t ngx_http_edge_auth_cookie_headers(ngx_http_request_t *r,
+    ea_str_t *headers, size_t *n);
+ngx_int_t ngx_http_edge_auth_set_cookie(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_cookie_t *cookie, int64_t max_age,
+    ngx_uint_t samesite);
+ngx_int_t ngx_http_edge_auth_set_cookies(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_cookie_set_t *set, int64_t max_age);
+ngx_int_t ngx_http_edge_auth_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
+
+#define NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS  32
 
 ngx_int_t ngx_http_edge_auth_scrub_handler(ngx_http_request_t *r);
 

@@ -33,12 +33,17 @@
  * variables only ever look at the main request's context, so the slot is free in a subrequest.
  */
 typedef struct {
+    ngx_uint_t                      magic;      /* NGX_HTTP_EDGE_AUTH_FETCH_MAGIC */
     ngx_http_edge_auth_source_t    *source;
     ngx_http_edge_auth_main_conf_t *amcf;
     ngx_http_edge_auth_ctx_t       *waiter;     /* NULL for a background refresh */
     u_char                         *body;
     size_t                          len;
     size_t                          size;
+    ngx_uint_t                      status;     /* from the provider client */
+    int64_t                         max_age;
+    const char                     *error;
+    unsigned                        client:1;   /* fetched with the module's client */
     unsigned                        too_big:1;
     unsigned                        read_error:1;
     unsigned                        done:1;
@@ -70,18 +75,41 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
     ngx_http_edge_auth_loc_conf_t *lcf, ngx_http_edge_auth_ctx_t *ctx,
     ngx_uint_t forced, const ea_keyset_t **keys)
 {
-    time_t                           now;
-    ngx_int_t                        usable;
-    ea_jwks_action_t                 action;
-    ngx_http_edge_auth_source_t     *src;
-    ngx_http_edge_auth_main_conf_t  *amcf;
+    ngx_int_t  rc;
 
-    src = lcf->key_source;
-
-    if (src == NULL) {
+    if (lcf->key_source == NULL) {
         *keys = lcf->keys;
         return NGX_OK;
     }
+
+    rc = ngx_http_edge_auth_source_ready(r, lcf->key_source, ctx, forced);
+
+    if (rc == NGX_OK) {
+        *keys = lcf->key_source->keys;
+    }
+
+    return rc;
+}
+
+
+/* 1 when this worker holds a parsed copy of the source's document */
+static ngx_inline ngx_uint_t
+ngx_http_edge_auth_source_loaded(ngx_http_edge_auth_source_t *src)
+{
+    return src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA
+           ? src->metadata != NULL : src->keys != NULL;
+}
+
+
+ngx_int_t
+ngx_http_edge_auth_source_ready(ngx_http_request_t *r,
+    ngx_http_edge_auth_source_t *src, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_uint_t forced)
+{
+    time_t                           now;
+    ngx_int_t                        usable;
+    ea_jwks_action_t                 action;
+    ngx_http_edge_auth_main_conf_t  *amcf;
 
     if (ctx->fetching) {
         return NGX_AGAIN;
@@ -96,18 +124,17 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
     now = ngx_time();
 
     /*
-     * The common case without the lock: keys present, no refresh due, none in flight, nothing
-     * forced. The fields are aligned 64-bit values read on their own; a stale read only delays
-     * a refresh decision to the next request, which takes the locked path below.
+     * The common case without the lock: a document present, no refresh due, none in flight,
+     * nothing forced. The fields are aligned 64-bit values read on their own; a stale read only
+     * delays a refresh decision to the next request, which takes the locked path below.
      */
-    if (!forced && src->keys != NULL) {
+    if (!forced && ngx_http_edge_auth_source_loaded(src)) {
         volatile ea_jwks_state_t  *st = &src->shared->state;
 
         if (st->fetch_started == 0
             && now < st->next_refresh
             && ea_jwks_usable((const ea_jwks_state_t *) st, &src->timing, now))
         {
-            *keys = src->keys;
             return NGX_OK;
         }
     }
@@ -117,7 +144,7 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
     action = ea_jwks_decide(&src->shared->state, &src->timing, now,
                             (int) forced);
     usable = ea_jwks_usable(&src->shared->state, &src->timing, now)
-             && src->keys != NULL;
+             && ngx_http_edge_auth_source_loaded(src);
 
     ngx_shmtx_unlock(&amcf->shpool->mutex);
 
@@ -131,7 +158,6 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            *keys = src->keys;
             return NGX_OK;
         }
 
@@ -155,26 +181,143 @@ ngx_http_edge_auth_request_keys(ngx_http_request_t *r,
         break;
     }
 
-    if (!usable) {
-        return NGX_DECLINED;
-    }
-
-    *keys = src->keys;
-
-    return NGX_OK;
+    return usable ? NGX_OK : NGX_DECLINED;
 }
 
 
-/* Brings this worker's parsed keys up to the zone's generation for the source. */
+/* A document parsed for this worker: a key set, or a discovery document in its own pool. */
+typedef struct {
+    ea_keyset_t          *keys;
+    ngx_pool_t           *pool;
+    ea_oidc_metadata_t   *metadata;
+} ngx_http_edge_auth_parsed_t;
+
+
+static void
+ngx_http_edge_auth_key_warning(void *data, const char *message)
+{
+    ngx_http_edge_auth_source_t  *src = data;
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "edge_auth: JWKS from \"%V\": key ignored: %s", &src->uri,
+                  message);
+}
+
+
+/* Parses a document of the source's kind; NGX_ERROR with err set when it is unusable. */
+static ngx_int_t
+ngx_http_edge_auth_parse_document(ngx_http_edge_auth_source_t *src,
+    u_char *body, size_t len, ngx_uint_t warn, ngx_http_edge_auth_parsed_t *out,
+    char *err, size_t err_len)
+{
+    ea_str_t                        issuer;
+    ngx_http_edge_auth_provider_t  *p;
+
+    ngx_memzero(out, sizeof(ngx_http_edge_auth_parsed_t));
+
+    if (src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA) {
+        p = src->provider;
+
+        out->pool = ngx_create_pool(1024, ngx_cycle->log);
+        out->metadata = out->pool ? ngx_pcalloc(out->pool,
+                                                sizeof(ea_oidc_metadata_t))
+                                  : NULL;
+
+        if (out->metadata == NULL) {
+            ngx_cpystrn((u_char *) err, (u_char *) "out of memory", err_len);
+            goto failed;
+        }
+
+        issuer.data = (const char *) p->issuer.data;
+        issuer.len = p->issuer.len;
+
+        if (ea_oidc_metadata_parse((const char *) body, len, &issuer,
+                                   (int) p->allow_http,
+                                   ngx_http_edge_auth_pool_alloc, out->pool,
+                                   out->metadata, err, err_len)
+            != 0)
+        {
+            goto failed;
+        }
+
+        return NGX_OK;
+    }
+
+    out->keys = ea_keyset_new();
+
+    if (out->keys == NULL) {
+        ngx_cpystrn((u_char *) err, (u_char *) "out of memory", err_len);
+        goto failed;
+    }
+
+    if (ea_keyset_add_jwks(out->keys, (const char *) body, len,
+                           warn ? ngx_http_edge_auth_key_warning : NULL, src,
+                           err, err_len)
+        != 0)
+    {
+        goto failed;
+    }
+
+    if (ea_keyset_size(out->keys) == 0) {
+        ngx_cpystrn((u_char *) err, (u_char *) "no usable key in the set",
+                    err_len);
+        goto failed;
+    }
+
+    return NGX_OK;
+
+failed:
+
+    if (out->keys) {
+        ea_keyset_free(out->keys);
+        out->keys = NULL;
+    }
+
+    if (out->pool) {
+        ngx_destroy_pool(out->pool);
+        out->pool = NULL;
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* Makes a parsed document this worker's copy of the source at `generation`. */
+static void
+ngx_http_edge_auth_adopt(ngx_http_edge_auth_source_t *src,
+    ngx_http_edge_auth_parsed_t *parsed, uint64_t generation)
+{
+    if (src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA) {
+        if (src->metadata_pool) {
+            ngx_destroy_pool(src->metadata_pool);
+        }
+
+        src->metadata_pool = parsed->pool;
+        src->metadata = parsed->metadata;
+
+    } else {
+        if (src->keys) {
+            ea_keyset_free(src->keys);
+        }
+
+        src->keys = parsed->keys;
+    }
+
+    src->keys_generation = generation;
+    ngx_memzero(parsed, sizeof(ngx_http_edge_auth_parsed_t));
+}
+
+
+/* Brings this worker's parsed document up to the zone's generation for the source. */
 static ngx_int_t
 ngx_http_edge_auth_sync_keys(ngx_http_request_t *r,
     ngx_http_edge_auth_main_conf_t *amcf, ngx_http_edge_auth_source_t *src)
 {
-    char          err[256];
-    size_t        len;
-    u_char       *copy;
-    uint64_t      generation;
-    ea_keyset_t  *keys;
+    char                          err[256];
+    size_t                        len;
+    u_char                       *copy;
+    uint64_t                      generation;
+    ngx_http_edge_auth_parsed_t   parsed;
 
     /* the common case, without the lock: an aligned 64-bit read of a value only ever bumped */
     if (*(volatile uint64_t *) &src->shared->state.generation
@@ -199,40 +342,95 @@ ngx_http_edge_auth_sync_keys(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    src->keys_generation = generation;
-
     if (len == 0) {
+        src->keys_generation = generation;
         return NGX_OK;
-    }
-
-    keys = ea_keyset_new();
-    if (keys == NULL) {
-        return NGX_ERROR;
     }
 
     /* the document was validated before it was stored: this parse cannot reject it */
-    if (ea_keyset_add_jwks(keys, (const char *) copy, len, NULL, NULL, err,
-                           sizeof(err))
-        != 0)
+    if (ngx_http_edge_auth_parse_document(src, copy, len, 0, &parsed, err,
+                                          sizeof(err))
+        != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "edge_auth: stored JWKS for \"%V\" does not parse: %s",
-                      &src->uri, err);
-        ea_keyset_free(keys);
+                      "edge_auth: stored document for \"%V\" does not parse: "
+                      "%s", &src->uri, err);
+        src->keys_generation = generation;
         return NGX_OK;
     }
 
-    if (src->keys) {
-        ea_keyset_free(src->keys);
-    }
-
-    src->keys = keys;
+    ngx_http_edge_auth_adopt(src, &parsed, generation);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "edge_auth: keys for \"%V\" now at generation %uL",
+                   "edge_auth: document for \"%V\" now at generation %uL",
                    &src->uri, generation);
 
     return NGX_OK;
+}
+
+
+/* The provider client's completion: the response goes where the filters would have put it. */
+static void
+ngx_http_edge_auth_client_fetched(ngx_http_request_t *sr, void *data,
+    ngx_http_edge_auth_response_t *resp)
+{
+    ngx_http_edge_auth_fetch_t  *fetch = data;
+
+    fetch->status = resp->status;
+    fetch->max_age = resp->max_age;
+    fetch->error = resp->error;
+    fetch->body = resp->body.data;
+    fetch->len = resp->body.len;
+
+    (void) ngx_http_edge_auth_fetch_done(sr, fetch, NGX_OK);
+}
+
+
+/* Starts a fetch of a provider's own document (discovery, or the JWKS it names). */
+static ngx_int_t
+ngx_http_edge_auth_start_client_fetch(ngx_http_request_t *r,
+    ngx_http_edge_auth_source_t *src, ngx_http_edge_auth_fetch_t *fetch,
+    ngx_http_edge_auth_ctx_t *waiter)
+{
+    ea_oidc_metadata_t                   *md;
+    ngx_http_edge_auth_provider_t        *p;
+    ngx_http_edge_auth_client_request_t   req;
+
+    p = src->provider;
+    ngx_memzero(&req, sizeof(req));
+
+    if (src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA) {
+        req.url = p->config_url;
+
+    } else {
+        md = p->discovery->metadata;
+
+        if (md == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "edge_auth: provider \"%V\": no discovery document "
+                          "yet, cannot fetch its JWKS", &p->name);
+            return NGX_ERROR;
+        }
+
+        req.url.data = (u_char *) md->jwks_uri.data;
+        req.url.len = md->jwks_uri.len;
+    }
+
+    fetch->client = 1;
+    req.background = (waiter == NULL);
+    req.done = ngx_http_edge_auth_client_fetched;
+    req.data = fetch;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "edge_auth: provider \"%V\": fetching %s from \"%V\" (%s)",
+                  &p->name,
+                  src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA
+                  ? "the discovery document" : "the JWKS", &req.url,
+                  waiter ? (ngx_http_edge_auth_source_loaded(src)
+                            ? "unknown key id" : "none yet")
+                         : "periodic refresh");
+
+    return ngx_http_edge_auth_client_fetch(r, p, &req);
 }
 
 
@@ -253,9 +451,21 @@ ngx_http_edge_auth_start_fetch(ngx_http_request_t *r,
         goto failed;
     }
 
+    fetch->magic = NGX_HTTP_EDGE_AUTH_FETCH_MAGIC;
     fetch->source = src;
     fetch->amcf = amcf;
     fetch->waiter = waiter;
+    fetch->max_age = -1;
+
+    if (src->provider) {
+        if (ngx_http_edge_auth_start_client_fetch(r, src, fetch, waiter)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+
+        return NGX_OK;
+    }
 
     ps->handler = ngx_http_edge_auth_fetch_done;
     ps->data = fetch;
@@ -346,11 +556,20 @@ ngx_http_edge_auth_fetch_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 static ngx_http_edge_auth_fetch_t *
 ngx_http_edge_auth_capturing(ngx_http_request_t *r)
 {
+    ngx_http_edge_auth_fetch_t  *fetch;
+
     if (r == r->main) {
         return NULL;
     }
 
-    return ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
+    fetch = ngx_http_get_module_ctx(r, ngx_http_edge_auth_module);
+
+    /* the provider client's subrequests carry their own context and send nothing here */
+    if (fetch == NULL || fetch->magic != NGX_HTTP_EDGE_AUTH_FETCH_MAGIC) {
+        return NULL;
+    }
+
+    return fetch;
 }
 
 
@@ -491,18 +710,7 @@ ngx_http_edge_auth_max_age(ngx_http_request_t *sr)
 }
 
 
-static void
-ngx_http_edge_auth_key_warning(void *data, const char *message)
-{
-    ngx_http_request_t  *sr = data;
-
-    ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                  "edge_auth: JWKS from \"%V\": key ignored: %s", &sr->uri,
-                  message);
-}
-
-
-/* Validates a fetched JWKS and stores it in the zone; on any failure keeps the old keys. */
+/* Validates a fetched document and stores it in the zone; on any failure keeps the old one. */
 static void
 ngx_http_edge_auth_store(ngx_http_request_t *sr,
     ngx_http_edge_auth_fetch_t *fetch, ngx_int_t rc)
@@ -513,28 +721,31 @@ ngx_http_edge_auth_store(ngx_http_request_t *sr,
     int64_t                           max_age;
     ngx_int_t                         ok, changed;
     ngx_uint_t                        status;
-    ea_keyset_t                      *keys;
+    const char                       *what;
     ngx_slab_pool_t                  *shpool;
+    ngx_http_edge_auth_parsed_t       parsed;
     ngx_http_edge_auth_source_t      *src;
     ngx_http_edge_auth_shm_source_t  *shared;
 
     src = fetch->source;
     shared = src->shared;
     shpool = fetch->amcf->shpool;
+    what = src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA
+           ? "discovery document" : "JWKS";
 
-    status = sr->headers_out.status;
-    body = NULL;
-    len = 0;
-    keys = NULL;
+    status = fetch->client ? fetch->status : sr->headers_out.status;
+    body = fetch->body;
+    len = fetch->len;
     ok = 0;
     changed = 0;
     err[0] = '\0';
+    ngx_memzero(&parsed, sizeof(parsed));
 
-    body = fetch->body;
-    len = fetch->len;
+    if (fetch->error) {
+        ngx_cpystrn((u_char *) err, (u_char *) fetch->error, sizeof(err));
 
-    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE
-        || status != NGX_HTTP_OK)
+    } else if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE
+               || status != NGX_HTTP_OK)
     {
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             status = rc;
@@ -553,30 +764,15 @@ ngx_http_edge_auth_store(ngx_http_request_t *sr,
     } else if (len == 0) {
         ngx_cpystrn((u_char *) err, (u_char *) "empty response", sizeof(err));
 
-    } else {
-        keys = ea_keyset_new();
-
-        if (keys == NULL) {
-            ngx_cpystrn((u_char *) err, (u_char *) "out of memory",
-                        sizeof(err));
-
-        } else if (ea_keyset_add_jwks(keys, (const char *) body, len,
-                                      ngx_http_edge_auth_key_warning, sr,
-                                      err, sizeof(err))
-                   != 0)
-        {
-            /* err says why */
-
-        } else if (ea_keyset_size(keys) == 0) {
-            ngx_cpystrn((u_char *) err, (u_char *) "no usable key in the set",
-                        sizeof(err));
-
-        } else {
-            ok = 1;
-        }
+    } else if (ngx_http_edge_auth_parse_document(src, body, len, 1, &parsed,
+                                                 err, sizeof(err))
+               == NGX_OK)
+    {
+        ok = 1;
     }
 
-    max_age = ok ? ngx_http_edge_auth_max_age(sr) : -1;
+    max_age = !ok ? -1 : fetch->client ? fetch->max_age
+                                       : ngx_http_edge_auth_max_age(sr);
 
     ngx_shmtx_lock(&shpool->mutex);
 
@@ -609,38 +805,40 @@ ngx_http_edge_auth_store(ngx_http_request_t *sr,
 
     if (ok && changed) {
         /* this worker has just parsed it: adopt it instead of parsing it again */
-        if (src->keys) {
-            ea_keyset_free(src->keys);
-        }
-
-        src->keys = keys;
-        src->keys_generation = shared->state.generation;
-        keys = NULL;
+        ngx_http_edge_auth_adopt(src, &parsed, shared->state.generation);
     }
 
     ngx_shmtx_unlock(&shpool->mutex);
 
-    if (keys) {
-        ea_keyset_free(keys);
+    if (parsed.keys) {
+        ea_keyset_free(parsed.keys);
+    }
+
+    if (parsed.pool) {
+        ngx_destroy_pool(parsed.pool);
     }
 
     if (ok) {
         ngx_log_error(NGX_LOG_INFO, sr->connection->log, 0,
-                      "edge_auth: JWKS from \"%V\" %s", &src->uri,
+                      "edge_auth: %s from \"%V\" %s", what, &src->uri,
                       changed ? "updated" : "unchanged");
         return;
     }
 
     if (shared->state.fetched_at) {
         ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                      "edge_auth: JWKS refresh through \"%V\" failed: %s; "
-                      "keeping the keys fetched %T s ago", &src->uri, err,
+                      "edge_auth: %s refresh through \"%V\" failed: %s; "
+                      "keeping the %s fetched %T s ago", what, &src->uri, err,
+                      src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_JWKS ? "keys"
+                                                                  : "document",
                       ngx_time() - (time_t) shared->state.fetched_at);
 
     } else {
         ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                      "edge_auth: JWKS fetch through \"%V\" failed: %s; "
-                      "no keys yet, requests get 503", &src->uri, err);
+                      "edge_auth: %s fetch through \"%V\" failed: %s; "
+                      "%s yet, requests get 503", what, &src->uri, err,
+                      src->kind == NGX_HTTP_EDGE_AUTH_SOURCE_JWKS
+                      ? "no keys" : "no document");
     }
 }
 
@@ -829,16 +1027,58 @@ ngx_http_edge_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 /* ---- directives ------------------------------------------------------------------------- */
 
+/*
+ * A new cached document, keyed by where the configuration declared it (the same URI in two
+ * servers can proxy to two providers).
+ */
+ngx_http_edge_auth_source_t *
+ngx_http_edge_auth_add_source(ngx_conf_t *cf, ngx_uint_t kind, ngx_str_t *uri)
+{
+    u_char                          *p;
+    ngx_http_edge_auth_source_t     *src, **slot;
+    ngx_http_edge_auth_main_conf_t  *amcf;
+
+    src = ngx_pcalloc(cf->pool, sizeof(ngx_http_edge_auth_source_t));
+    if (src == NULL) {
+        return NULL;
+    }
+
+    src->kind = kind;
+    src->uri = *uri;
+
+    src->key.data = ngx_pnalloc(cf->pool, cf->conf_file->file.name.len
+                                          + NGX_INT_T_LEN + uri->len + 8);
+    if (src->key.data == NULL) {
+        return NULL;
+    }
+
+    p = ngx_sprintf(src->key.data, "%V:%ui %s%V", &cf->conf_file->file.name,
+                    cf->conf_file->line,
+                    kind == NGX_HTTP_EDGE_AUTH_SOURCE_METADATA ? "md " : "",
+                    uri);
+    src->key.len = p - src->key.data;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_edge_auth_module);
+
+    slot = ngx_array_push(&amcf->sources);
+    if (slot == NULL) {
+        return NULL;
+    }
+
+    *slot = src;
+
+    return src;
+}
+
+
 /* auth_jwt_key_request uri */
 char *
 ngx_http_edge_auth_key_request(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_edge_auth_loc_conf_t *lcf = conf;
 
-    u_char                           *p;
-    ngx_str_t                        *value;
-    ngx_http_edge_auth_source_t      *src, **slot;
-    ngx_http_edge_auth_main_conf_t   *amcf;
+    ngx_str_t                    *value;
+    ngx_http_edge_auth_source_t  *src;
 
     if (lcf->key_source != NULL) {
         return "is duplicate: one key request per level";
@@ -854,32 +1094,12 @@ ngx_http_edge_auth_key_request(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                "https://idp.example/keys; }\"";
     }
 
-    src = ngx_pcalloc(cf->pool, sizeof(ngx_http_edge_auth_source_t));
+    src = ngx_http_edge_auth_add_source(cf, NGX_HTTP_EDGE_AUTH_SOURCE_JWKS,
+                                        &value[1]);
     if (src == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    src->uri = value[1];
-
-    /* where it was declared: the same URI in two servers can proxy to two providers */
-    src->key.data = ngx_pnalloc(cf->pool, cf->conf_file->file.name.len
-                                          + NGX_INT_T_LEN + value[1].len + 3);
-    if (src->key.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_sprintf(src->key.data, "%V:%ui %V", &cf->conf_file->file.name,
-                    cf->conf_file->line, &value[1]);
-    src->key.len = p - src->key.data;
-
-    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_edge_auth_module);
-
-    slot = ngx_array_push(&amcf->sources);
-    if (slot == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *slot = src;
     lcf->key_source = src;
 
     return NGX_CONF_OK;

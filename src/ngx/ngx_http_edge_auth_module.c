@@ -62,6 +62,16 @@ static ngx_conf_post_handler_pt  ngx_http_edge_auth_leeway_post =
     ngx_http_edge_auth_leeway_check;
 
 
+/* auth_oidc_unauthenticated: what a request without a session gets */
+static ngx_conf_enum_t  ngx_http_edge_auth_unauth_modes[] = {
+    { ngx_string("auto"), NGX_HTTP_EDGE_AUTH_UNAUTH_AUTO },
+    { ngx_string("redirect"), NGX_HTTP_EDGE_AUTH_UNAUTH_REDIRECT },
+    { ngx_string("401"), NGX_HTTP_EDGE_AUTH_UNAUTH_401 },
+    { ngx_string("pass"), NGX_HTTP_EDGE_AUTH_UNAUTH_PASS },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_edge_auth_commands[] = {
 
     { ngx_string("auth_jwt"),
@@ -122,6 +132,13 @@ static ngx_command_t  ngx_http_edge_auth_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("auth_oidc_unauthenticated"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_edge_auth_loc_conf_t, oidc_unauth),
+      &ngx_http_edge_auth_unauth_modes },
 
     { ngx_string("auth_jwt_algorithms"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
@@ -361,6 +378,12 @@ ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle)
             ea_keyset_free(src[i]->keys);
             src[i]->keys = NULL;
         }
+
+        if (src[i]->metadata_pool) {
+            ngx_destroy_pool(src[i]->metadata_pool);
+            src[i]->metadata_pool = NULL;
+            src[i]->metadata = NULL;
+        }
     }
 }
 
@@ -532,6 +555,7 @@ ngx_http_edge_auth_create_loc_conf(ngx_conf_t *cf)
 
     conf->jwt = NGX_HTTP_EDGE_AUTH_JWT_UNSET;
     conf->oidc = NGX_CONF_UNSET_UINT;
+    conf->oidc_unauth = NGX_CONF_UNSET_UINT;
     conf->algorithms = NGX_CONF_UNSET_UINT;
     conf->leeway = NGX_CONF_UNSET;
     conf->require_exp = NGX_CONF_UNSET;
@@ -563,6 +587,9 @@ ngx_http_edge_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             conf->jwt_conf_line = prev->jwt_conf_line;
         }
     }
+
+    ngx_conf_merge_uint_value(conf->oidc_unauth, prev->oidc_unauth,
+                              NGX_HTTP_EDGE_AUTH_UNAUTH_AUTO);
 
     rv = ngx_http_edge_auth_merge_oidc(cf, prev, conf);
     if (rv != NGX_CONF_OK) {

@@ -12,7 +12,6 @@
 #include "ngx_http_edge_auth.h"
 
 
-#define NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS  32
 #define NGX_HTTP_EDGE_AUTH_MAX_KEY_FILE_BYTES  65536
 
 
@@ -20,13 +19,11 @@ static char *ngx_http_edge_auth_provider_directive(ngx_conf_t *cf,
     ngx_command_t *dummy, void *conf);
 static char *ngx_http_edge_auth_provider_finish(ngx_conf_t *cf,
     ngx_http_edge_auth_provider_t *p);
-static ngx_int_t ngx_http_edge_auth_cookie_headers(ngx_http_request_t *r,
-    ea_str_t *headers, size_t *n);
-static ngx_int_t ngx_http_edge_auth_set_cookies(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ea_cookie_set_t *set, int64_t max_age);
 static ngx_int_t ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n);
 static void ngx_http_edge_auth_free_provider(void *data);
+static char *ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
+    ngx_http_edge_auth_provider_t *p);
 
 
 ngx_int_t
@@ -40,6 +37,7 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
     ea_cookie_set_t                  set;
     ea_session_times_t               times;
     ea_session_cookies_t             jar;
+    ngx_int_t                        rc2;
     ea_session_status_t              rc;
     ngx_http_edge_auth_ctx_t        *ctx;
     ngx_http_edge_auth_provider_t   *p;
@@ -57,6 +55,14 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
     ctx = ngx_http_edge_auth_get_ctx(r, 1);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the provider sends the browser back here after sign-in */
+    if (p->issuer.len
+        && r->uri.len == p->redirect_path.len
+        && ngx_strncmp(r->uri.data, p->redirect_path.data, r->uri.len) == 0)
+    {
+        return ngx_http_edge_auth_callback(r, p, ctx);
     }
 
     /* opened before an internal redirect: its cookie has already been stripped */
@@ -95,10 +101,14 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
     }
 
     if (rc != EA_SESSION_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "edge_auth: auth_oidc rejected request: %s (%s), "
-                      "provider \"%V\"", ea_session_reason(rc), detail,
-                      &p->name);
+        /* once per request: the handler runs again after a discovery fetch */
+        if (!ctx->rejection_logged) {
+            ctx->rejection_logged = 1;
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "edge_auth: auth_oidc rejected request: %s (%s), "
+                          "provider \"%V\"", ea_session_reason(rc), detail,
+                          &p->name);
+        }
 
         if (rc == EA_SESSION_ERR_INTERNAL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -113,7 +123,15 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
             (void) ngx_http_edge_auth_set_cookies(r, p, &set, 0);
         }
 
-        return NGX_HTTP_UNAUTHORIZED;
+        rc2 = ngx_http_edge_auth_login(r, lcf, ctx);
+
+        if (rc2 == NGX_OK && p->strip_cookies
+            && ngx_http_edge_auth_strip_cookies(r, p, headers, n) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return rc2;
     }
 
     ctx->session = session;
@@ -152,7 +170,7 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
 
 
 /* The values of the request's Cookie headers, as received. */
-static ngx_int_t
+ngx_int_t
 ngx_http_edge_auth_cookie_headers(ngx_http_request_t *r, ea_str_t *headers,
     size_t *n)
 {
@@ -184,66 +202,112 @@ ngx_http_edge_auth_cookie_headers(ngx_http_request_t *r, ea_str_t *headers,
 
 /*
  * Set-Cookie with the provider's attributes. HttpOnly always; Secure unless cookie_secure is
- * explicitly off; Path=/ so every location sees the session.
+ * explicitly off; Path=/ so every location sees the session. A removal is sent with Max-Age=0.
  */
-static ngx_int_t
-ngx_http_edge_auth_set_cookies(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ea_cookie_set_t *set, int64_t max_age)
+ngx_int_t
+ngx_http_edge_auth_set_cookie(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_cookie_t *cookie, int64_t max_age,
+    ngx_uint_t samesite)
 {
     u_char           *v;
-    size_t            len, i;
+    size_t            len;
     ngx_table_elt_t  *h;
 
-    static ngx_str_t  samesite[] = {
+    static ngx_str_t  attributes[] = {
         ngx_string("; SameSite=Lax"),
         ngx_string("; SameSite=Strict"),
         ngx_string("; SameSite=None")
     };
 
-    for (i = 0; i < set->n; i++) {
+    len = cookie->name.len + 1 + cookie->value.len
+          + sizeof("; Path=/; Max-Age=; HttpOnly; Secure") - 1
+          + NGX_TIME_T_LEN + attributes[samesite].len
+          + (p->cookie_domain.len ? sizeof("; Domain=") - 1
+                                    + p->cookie_domain.len : 0);
 
-        len = set->cookies[i].name.len + 1 + set->cookies[i].value.len
-              + sizeof("; Path=/; Max-Age=; HttpOnly; Secure") - 1
-              + NGX_TIME_T_LEN + samesite[p->cookie_samesite].len
-              + (p->cookie_domain.len ? sizeof("; Domain=") - 1
-                                        + p->cookie_domain.len : 0);
+    v = ngx_pnalloc(r->pool, len);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
 
-        v = ngx_pnalloc(r->pool, len);
-        if (v == NULL) {
-            return NGX_ERROR;
-        }
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
 
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = 1;
+    h->hash = 1;
 #if (nginx_version >= 1023000)
-        h->next = NULL;
+    h->next = NULL;
 #endif
-        ngx_str_set(&h->key, "Set-Cookie");
-        h->value.data = v;
+    ngx_str_set(&h->key, "Set-Cookie");
+    h->value.data = v;
 
-        v = ngx_sprintf(v, "%*s=%*s; Path=/; Max-Age=%T",
-                        set->cookies[i].name.len, set->cookies[i].name.data,
-                        set->cookies[i].value.len, set->cookies[i].value.data,
-                        (time_t) (set->cookies[i].remove ? 0 : max_age));
+    v = ngx_sprintf(v, "%*s=%*s; Path=/; Max-Age=%T",
+                    cookie->name.len, cookie->name.data,
+                    cookie->value.len, cookie->value.data,
+                    (time_t) (cookie->remove ? 0 : max_age));
 
-        if (p->cookie_domain.len) {
-            v = ngx_sprintf(v, "; Domain=%V", &p->cookie_domain);
+    if (p->cookie_domain.len) {
+        v = ngx_sprintf(v, "; Domain=%V", &p->cookie_domain);
+    }
+
+    v = ngx_cpymem(v, "; HttpOnly", sizeof("; HttpOnly") - 1);
+
+    if (p->cookie_secure) {
+        v = ngx_cpymem(v, "; Secure", sizeof("; Secure") - 1);
+    }
+
+    v = ngx_cpymem(v, attributes[samesite].data, attributes[samesite].len);
+
+    h->value.len = v - h->value.data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_edge_auth_set_cookies(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_cookie_set_t *set, int64_t max_age)
+{
+    size_t  i;
+
+    for (i = 0; i < set->n; i++) {
+        if (ngx_http_edge_auth_set_cookie(r, p, &set->cookies[i], max_age,
+                                          p->cookie_samesite)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
         }
+    }
 
-        v = ngx_cpymem(v, "; HttpOnly", sizeof("; HttpOnly") - 1);
+    return NGX_OK;
+}
 
-        if (p->cookie_secure) {
-            v = ngx_cpymem(v, "; Secure", sizeof("; Secure") - 1);
-        }
 
-        v = ngx_cpymem(v, samesite[p->cookie_samesite].data,
-                       samesite[p->cookie_samesite].len);
+/* A response header (Location, Cache-Control, WWW-Authenticate, ...) set by the module. */
+ngx_int_t
+ngx_http_edge_auth_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
 
-        h->value.len = v - h->value.data;
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+
+    if (h->key.len == sizeof("Location") - 1
+        && ngx_strncasecmp(h->key.data, (u_char *) "Location", h->key.len) == 0)
+    {
+        r->headers_out.location = h;
     }
 
     return NGX_OK;
@@ -260,7 +324,7 @@ ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n)
 {
     int                 removed;
-    ea_str_t            name, left;
+    ea_str_t            name, left, prefix;
     ngx_uint_t          i;
     ngx_list_t          kept;
     ngx_list_part_t    *part;
@@ -273,7 +337,10 @@ ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
     name.data = (const char *) p->cookie_name.data;
     name.len = p->cookie_name.len;
 
-    removed = ea_cookie_strip(headers, n, &name, 1, NULL, 0,
+    /* the session cookie and its chunks, and every login-flow cookie */
+    prefix = ea_oidc_flow_cookie_prefix(p->sealer);
+
+    removed = ea_cookie_strip(headers, n, &name, 1, &prefix, 1,
                               ngx_http_edge_auth_pool_alloc, r->pool, &left);
 
     if (removed < 0) {
@@ -401,6 +468,10 @@ ngx_http_edge_auth_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     p->strip_cookies = NGX_CONF_UNSET;
     p->session_timeout = NGX_CONF_UNSET;
     p->idle_timeout = NGX_CONF_UNSET;
+    p->pkce = NGX_CONF_UNSET;
+    p->allow_http = NGX_CONF_UNSET;
+    p->timeout = NGX_CONF_UNSET_MSEC;
+    p->login_timeout = NGX_CONF_UNSET;
 
     slot = ngx_array_push(&amcf->providers);
     if (slot == NULL) {
@@ -464,6 +535,56 @@ ngx_http_edge_auth_provider_flag(ngx_conf_t *cf, ngx_str_t *value,
 }
 
 
+/* The provider's plain string directives; 1 when `name` is one of them. */
+static ngx_uint_t
+ngx_http_edge_auth_provider_string(ngx_str_t *name, ngx_str_t *value,
+    ngx_http_edge_auth_provider_t *p, char **rv)
+{
+    ngx_uint_t  i;
+
+    static struct {
+        ngx_str_t  name;
+        size_t     offset;
+    }  strings[] = {
+        { ngx_string("issuer"),
+          offsetof(ngx_http_edge_auth_provider_t, issuer) },
+        { ngx_string("client_id"),
+          offsetof(ngx_http_edge_auth_provider_t, client_id) },
+        { ngx_string("client_secret"),
+          offsetof(ngx_http_edge_auth_provider_t, client_secret) },
+        { ngx_string("config_url"),
+          offsetof(ngx_http_edge_auth_provider_t, config_url) },
+        { ngx_string("redirect_uri"),
+          offsetof(ngx_http_edge_auth_provider_t, redirect_uri) },
+        { ngx_string("extra_auth_args"),
+          offsetof(ngx_http_edge_auth_provider_t, extra_auth_args) }
+    };
+
+    for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (name->len == strings[i].name.len
+            && ngx_strncmp(name->data, strings[i].name.data, name->len) == 0)
+        {
+            ngx_str_t  *field = (ngx_str_t *) ((u_char *) p
+                                               + strings[i].offset);
+
+            if (field->data) {
+                *rv = "is duplicate";
+
+            } else if (value->len == 0) {
+                *rv = "needs a value";
+
+            } else {
+                *field = *value;
+            }
+
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * One directive inside oidc_provider { }. A handler rather than a command table: the block's
  * directives exist nowhere else, and their names (cookie_name, issuer, ...) follow NGINX Plus.
@@ -512,8 +633,47 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
         return NGX_CONF_OK;
     }
 
+    if (ngx_http_edge_auth_is("scope")) {
+        if (n < 2) {
+            goto args;
+        }
+
+        if (p->scope.data) {
+            rv = "is duplicate";
+            goto done;
+        }
+
+        /* "scope openid email" and "scope 'openid email'" mean the same */
+        for (i = 1; i < n; i++) {
+            p->scope.len += value[i].len + 1;
+        }
+
+        p->scope.data = ngx_pnalloc(cf->pool, p->scope.len);
+        if (p->scope.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        p->scope.len = 0;
+
+        for (i = 1; i < n; i++) {
+            if (i > 1) {
+                p->scope.data[p->scope.len++] = ' ';
+            }
+
+            ngx_memcpy(p->scope.data + p->scope.len, value[i].data,
+                       value[i].len);
+            p->scope.len += value[i].len;
+        }
+
+        goto done;
+    }
+
     if (n != 2) {
         goto args;
+    }
+
+    if (ngx_http_edge_auth_provider_string(name, &value[1], p, &rv)) {
+        goto done;
     }
 
     if (ngx_http_edge_auth_is("cookie_name")) {
@@ -551,6 +711,63 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
     } else if (ngx_http_edge_auth_is("session_idle_timeout")) {
         rv = ngx_http_edge_auth_provider_time(cf, &value[1], &p->idle_timeout);
 
+    } else if (ngx_http_edge_auth_is("pkce")) {
+        rv = ngx_http_edge_auth_provider_flag(cf, &value[1], &p->pkce);
+
+        if (rv == NGX_CONF_OK && !p->pkce) {
+            rv = "off is not supported: PKCE (S256) is always used, whatever "
+                 "the provider's metadata says; remove the directive";
+        }
+
+    } else if (ngx_http_edge_auth_is("token_endpoint_auth_method")) {
+        if (p->auth_method) {
+            rv = "is duplicate";
+
+        } else if (ngx_strcmp(value[1].data, "client_secret_basic") == 0) {
+            p->auth_method = EA_OIDC_AUTH_BASIC;
+
+        } else if (ngx_strcmp(value[1].data, "client_secret_post") == 0) {
+            p->auth_method = EA_OIDC_AUTH_POST;
+
+        } else {
+            rv = "takes client_secret_basic or client_secret_post";
+        }
+
+    } else if (ngx_http_edge_auth_is("allow_http")) {
+        rv = ngx_http_edge_auth_provider_flag(cf, &value[1], &p->allow_http);
+
+    } else if (ngx_http_edge_auth_is("provider_timeout")) {
+        if (p->timeout != NGX_CONF_UNSET_MSEC) {
+            rv = "is duplicate";
+
+        } else {
+            p->timeout = ngx_parse_time(&value[1], 0);
+
+            if (p->timeout == (ngx_msec_t) NGX_ERROR || p->timeout == 0) {
+                rv = "has an invalid time";
+            }
+        }
+
+    } else if (ngx_http_edge_auth_is("login_timeout")) {
+        rv = ngx_http_edge_auth_provider_time(cf, &value[1], &p->login_timeout);
+
+    } else if (ngx_http_edge_auth_is("client_secret_file")
+               || ngx_http_edge_auth_is("ssl_trusted_certificate"))
+    {
+        ngx_str_t  *file = name->data[0] == 'c' ? &p->client_secret_file
+                                                 : &p->trusted_certificate;
+
+        if (file->data) {
+            rv = "is duplicate";
+
+        } else {
+            *file = value[1];
+
+            if (ngx_conf_full_name(cf->cycle, file, 1) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
     } else if (ngx_http_edge_auth_is("cookie_secure")) {
         rv = ngx_http_edge_auth_provider_flag(cf, &value[1], &p->cookie_secure);
 
@@ -577,7 +794,12 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown directive \"%V\" in oidc_provider: this "
-                           "version supports cookie_name, cookie_domain, "
+                           "version supports issuer, client_id, client_secret, "
+                           "client_secret_file, token_endpoint_auth_method, "
+                           "config_url, redirect_uri, "
+                           "scope, extra_auth_args, pkce, allow_http, "
+                           "ssl_trusted_certificate, provider_timeout, "
+                           "login_timeout, cookie_name, cookie_domain, "
                            "cookie_samesite, cookie_secure, strip_cookies, "
                            "session_key_file, session_timeout, "
                            "session_idle_timeout and session_claims", name);
@@ -585,6 +807,8 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
     }
 
 #undef ngx_http_edge_auth_is
+
+done:
 
     if (rv != NGX_CONF_OK) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" %s", name, rv);
@@ -735,7 +959,453 @@ ngx_http_edge_auth_provider_finish(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    return ngx_http_edge_auth_provider_login_finish(cf, p);
+}
+
+
+/* A file's contents without trailing white space (a client secret). */
+static char *
+ngx_http_edge_auth_read_secret(ngx_conf_t *cf, ngx_http_edge_auth_provider_t *p,
+    ngx_str_t *file, ngx_str_t *out)
+{
+    u_char           *buf;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_file_t        f;
+    ngx_file_info_t   fi;
+
+    fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "oidc_provider \"%V\": client_secret_file \"%V\" "
+                           "cannot be opened", &p->name, file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 4096)
+    {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": client_secret_file \"%V\" "
+                           "cannot be read or is over 4096 bytes", &p->name,
+                           file);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
+    if (buf == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&f, sizeof(ngx_file_t));
+    f.fd = fd;
+    f.name = *file;
+    f.log = cf->log;
+
+    n = ngx_read_file(&f, buf, (size_t) ngx_file_size(&fi), 0);
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        return NGX_CONF_ERROR;
+    }
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    if (n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": client_secret_file \"%V\" "
+                           "is empty", &p->name, file);
+        return NGX_CONF_ERROR;
+    }
+
+    out->data = buf;
+    out->len = n;
+
     return NGX_CONF_OK;
+}
+
+
+/* The host of an absolute URL is an address literal (no resolver needed). */
+static ngx_uint_t
+ngx_http_edge_auth_host_is_literal(ngx_str_t *url)
+{
+    u_char  *p, *last, *host;
+
+    p = (u_char *) ngx_strstr(url->data, "://");
+    if (p == NULL) {
+        return 0;
+    }
+
+    host = p + 3;
+    last = url->data + url->len;
+
+    if (host < last && *host == '[') {
+        return 1;
+    }
+
+    for (p = host; p < last && *p != ':' && *p != '/' && *p != '?'; p++) {
+        /* void */
+    }
+
+    return ngx_inet_addr(host, p - host) != INADDR_NONE;
+}
+
+
+/*
+ * The login flow's settings (only with an issuer; a provider without one only reads sessions):
+ * URLs checked as the core will use them, the secret read, TLS and the client prepared, and the
+ * discovery document and JWKS registered as cached documents of the shared zone.
+ */
+static char *
+ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
+    ngx_http_edge_auth_provider_t *p)
+{
+    u_char                   *q, *last;
+    ea_str_t                  url;
+    ngx_str_t                 bad;
+    ngx_uint_t                i;
+#if (NGX_HTTP_SSL)
+    ngx_pool_cleanup_t       *cln;
+#endif
+
+    static const char  *reserved[] = {
+        "response_type=", "client_id=", "redirect_uri=", "scope=", "state=",
+        "nonce=", "code_challenge=", "code_challenge_method=", NULL
+    };
+
+    if (p->issuer.len == 0) {
+        if (p->client_id.len || p->client_secret.len || p->config_url.len
+            || p->redirect_uri.len || p->scope.len || p->extra_auth_args.len
+            || p->client_secret_file.len || p->trusted_certificate.len
+            || p->auth_method
+            || p->pkce != NGX_CONF_UNSET || p->allow_http != NGX_CONF_UNSET
+            || p->timeout != NGX_CONF_UNSET_MSEC
+            || p->login_timeout != NGX_CONF_UNSET)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\" needs \"issuer\" for "
+                               "its login settings: add \"issuer https://..."
+                               "\" (the provider's Issuer Identifier)",
+                               &p->name);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_init_value(p->allow_http, 0);
+    ngx_conf_init_value(p->pkce, 1);
+    ngx_conf_init_msec_value(p->timeout, 10000);
+    ngx_conf_init_value(p->login_timeout, 600);
+    p->max_pending_logins = 7;
+
+    url.data = (const char *) p->issuer.data;
+    url.len = p->issuer.len;
+
+    if (!ea_oidc_url_ok(&url, (int) p->allow_http)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": issuer \"%V\" must be an "
+                           "absolute https URL without user, query or "
+                           "fragment%s", &p->name, &p->issuer,
+                           p->allow_http ? ""
+                           : " (plain http needs \"allow_http on\", for "
+                             "local development only)");
+        return NGX_CONF_ERROR;
+    }
+
+    /* OpenID Connect Discovery: an issuer has no query (nor fragment, refused above) */
+    if (ngx_strlchr(p->issuer.data, p->issuer.data + p->issuer.len, '?')) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": issuer \"%V\" must not have a "
+                           "query: use the provider's Issuer Identifier exactly",
+                           &p->name, &p->issuer);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->login_timeout < 30 || p->login_timeout > 3600) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": login_timeout must be between "
+                           "30s and 1h (how long a sign-in at the provider may "
+                           "take)", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->allow_http) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "oidc_provider \"%V\": allow_http on accepts "
+                           "plain-http provider endpoints: for local "
+                           "development only", &p->name);
+    }
+
+    if (p->client_id.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\" needs \"client_id\": the "
+                           "client id registered at the provider", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /* what goes into URLs and form bodies as is must be printable and bounded */
+    for (i = 0; i < p->client_id.len; i++) {
+        if (p->client_id.data[i] < 0x20 || p->client_id.data[i] >= 0x7f) {
+            break;
+        }
+    }
+
+    if (i != p->client_id.len || p->client_id.len > 255) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": client_id must be printable "
+                           "ASCII of at most 255 bytes", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < p->scope.len; i++) {
+        /* RFC 6749 3.3: scope tokens are %x21 / %x23-5B / %x5D-7E, separated by spaces */
+        if (p->scope.data[i] != ' '
+            && (p->scope.data[i] < 0x21 || p->scope.data[i] > 0x7e
+                || p->scope.data[i] == '"' || p->scope.data[i] == '\\'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\": scope has a character "
+                               "RFC 6749 does not allow in a scope token",
+                               &p->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (p->scope.len > 1024 || p->extra_auth_args.len > 2048) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": scope is limited to 1024 "
+                           "bytes and extra_auth_args to 2048", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->client_secret.len && p->client_secret_file.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": use client_secret or "
+                           "client_secret_file, not both", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->client_secret_file.len
+        && ngx_http_edge_auth_read_secret(cf, p, &p->client_secret_file,
+                                          &p->client_secret)
+           != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->config_url.len == 0) {
+        last = p->issuer.data + p->issuer.len;
+
+        if (last[-1] == '/') {
+            last--;
+        }
+
+        p->config_url.len = (last - p->issuer.data)
+                            + sizeof("/.well-known/openid-configuration") - 1;
+        p->config_url.data = ngx_pnalloc(cf->pool, p->config_url.len);
+        if (p->config_url.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        q = ngx_cpymem(p->config_url.data, p->issuer.data,
+                       last - p->issuer.data);
+        ngx_memcpy(q, "/.well-known/openid-configuration",
+                   sizeof("/.well-known/openid-configuration") - 1);
+    }
+
+    url.data = (const char *) p->config_url.data;
+    url.len = p->config_url.len;
+
+    if (!ea_oidc_url_ok(&url, (int) p->allow_http)) {
+        bad = p->config_url;
+        goto bad_url;
+    }
+
+    if (p->redirect_uri.len == 0) {
+        ngx_str_set(&p->redirect_uri, "/oidc_callback");
+    }
+
+    if (p->redirect_uri.data[0] == '/') {
+        p->redirect_path = p->redirect_uri;
+
+    } else {
+        url.data = (const char *) p->redirect_uri.data;
+        url.len = p->redirect_uri.len;
+
+        q = (u_char *) ngx_strstr(p->redirect_uri.data, "://");
+
+        /* our own origin: plain http only where the cookies are not Secure either */
+        if (!ea_oidc_url_ok(&url, (int) (p->allow_http || !p->cookie_secure))
+            || q == NULL)
+        {
+            bad = p->redirect_uri;
+            goto bad_url;
+        }
+
+        last = p->redirect_uri.data + p->redirect_uri.len;
+
+        for (q += 3; q < last && *q != '/'; q++) { /* void */ }
+
+        p->redirect_path.data = q;
+        p->redirect_path.len = last - q;
+    }
+
+    if (p->redirect_path.len == 0
+        || ngx_strlchr(p->redirect_path.data,
+                       p->redirect_path.data + p->redirect_path.len, '?'))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": redirect_uri \"%V\" needs a "
+                           "path and no query, e.g. \"/oidc_callback\"",
+                           &p->name, &p->redirect_uri);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->scope.len == 0) {
+        ngx_str_set(&p->scope, "openid");
+    }
+
+    for (i = 0; i < p->extra_auth_args.len; i++) {
+        if (p->extra_auth_args.data[i] <= ' ' || p->extra_auth_args.data[i] >= 0x7f
+            || p->extra_auth_args.data[i] == '#')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\": extra_auth_args must be "
+                               "a URL-encoded query such as "
+                               "\"prompt=login&display=page\"", &p->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 0; reserved[i]; i++) {
+        size_t  len = ngx_strlen(reserved[i]);
+
+        for (q = p->extra_auth_args.data;
+             q && q < p->extra_auth_args.data + p->extra_auth_args.len;
+             q = ngx_strlchr(q, p->extra_auth_args.data
+                                + p->extra_auth_args.len, '&'), q = q ? q + 1
+                                                                      : NULL)
+        {
+            if ((size_t) (p->extra_auth_args.data + p->extra_auth_args.len - q)
+                >= len
+                && ngx_strncmp(q, reserved[i], len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "oidc_provider \"%V\": extra_auth_args "
+                                   "must not set \"%*s\": the module sets it",
+                                   &p->name, len - 1, reserved[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    /* the client: timeouts, a buffer for a whole response, no retries */
+    p->upstream.connect_timeout = p->timeout;
+    p->upstream.send_timeout = p->timeout;
+    p->upstream.read_timeout = p->timeout;
+    p->upstream.buffer_size = 64 * 1024;
+    p->upstream.next_upstream_tries = 1;
+    p->upstream.ignore_client_abort = 1;
+    ngx_str_set(&p->upstream.module, "edge_auth");
+
+#if (NGX_HTTP_SSL)
+    p->ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (p->ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p->ssl->log = cf->log;
+
+    if (ngx_ssl_create(p->ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ssl_cleanup_ctx(p->ssl);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_ssl_cleanup_ctx;
+    cln->data = p->ssl;
+
+    if (p->trusted_certificate.len) {
+        if (ngx_ssl_trusted_certificate(cf, p->ssl, &p->trusted_certificate, 4)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (SSL_CTX_set_default_verify_paths(p->ssl->ctx) != 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": the system CA bundle cannot "
+                           "be loaded: set \"ssl_trusted_certificate\"",
+                           &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    p->upstream.ssl = p->ssl;
+    p->upstream.ssl_verify = 1;
+    p->upstream.ssl_server_name = 1;
+    p->upstream.ssl_session_reuse = 0;
+#else
+    if (ngx_strncmp(p->issuer.data, "https://", 8) == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": this nginx was built "
+                           "without TLS (--with-http_ssl_module)", &p->name);
+        return NGX_CONF_ERROR;
+    }
+#endif
+
+    /* the provider's documents, cached in the shared zone like any JWKS */
+    p->discovery = ngx_http_edge_auth_add_source(cf,
+                                        NGX_HTTP_EDGE_AUTH_SOURCE_METADATA,
+                                        &p->name);
+    p->jwks = ngx_http_edge_auth_add_source(cf, NGX_HTTP_EDGE_AUTH_SOURCE_JWKS,
+                                            &p->name);
+
+    if (p->discovery == NULL || p->jwks == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p->discovery->provider = p;
+    p->jwks->provider = p;
+
+    /* how log lines name them: "JWKS fetch through "op jwks_uri" failed: ..." */
+    p->discovery->uri = p->config_url;
+    p->jwks->uri.len = p->name.len + sizeof(" jwks_uri") - 1;
+    p->jwks->uri.data = ngx_pnalloc(cf->pool, p->jwks->uri.len);
+    if (p->jwks->uri.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(p->jwks->uri.data, "%V jwks_uri", &p->name);
+
+    ea_jwks_timing_init(&p->discovery->timing);
+    ea_jwks_timing_init(&p->jwks->timing);
+    p->discovery->timing.fetch_timeout = p->timeout / 1000 + 1;
+    p->jwks->timing.fetch_timeout = p->timeout / 1000 + 1;
+
+    return NGX_CONF_OK;
+
+bad_url:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "oidc_provider \"%V\": \"%V\" must be an absolute https "
+                       "URL without user or fragment%s", &p->name, &bad,
+                       p->allow_http ? ""
+                       : " (plain http needs \"allow_http on\", for local "
+                         "development only)");
+    return NGX_CONF_ERROR;
 }
 
 
@@ -784,6 +1454,60 @@ ngx_http_edge_auth_oidc(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * What a login needs from the server and location that use the provider, said at nginx -t
+ * rather than at the first sign-in: a plain server_name when redirect_uri is a path, and a
+ * resolver when the provider is reached by name.
+ */
+static char *
+ngx_http_edge_auth_check_resolver(ngx_conf_t *cf,
+    ngx_http_edge_auth_provider_t *p)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    if (p->issuer.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (p->issuer.len && p->redirect_uri.data[0] == '/') {
+        cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+        if (cscf->server_name.len == 0
+            || ngx_strlchr(cscf->server_name.data,
+                           cscf->server_name.data + cscf->server_name.len, '*')
+            || cscf->server_name.data[0] == '~'
+            || cscf->server_name.data[0] == '.')
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "auth_oidc \"%V\": redirect_uri \"%V\" is a path, "
+                          "and this server has no plain server_name to build "
+                          "the callback URL from: set an absolute redirect_uri "
+                          "in the oidc_provider block, or a server_name",
+                          &p->name, &p->redirect_uri);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_http_edge_auth_host_is_literal(&p->config_url)) {
+        return NGX_CONF_OK;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->resolver == NULL || clcf->resolver->connections.nelts == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "auth_oidc \"%V\": the provider's host must be resolved "
+                      "while nginx runs: add \"resolver\" (e.g. \"resolver "
+                      "127.0.0.53;\") to the http, server or location block",
+                      &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* Inherits auth_oidc and resolves the provider by name (providers may follow their users). */
 char *
 ngx_http_edge_auth_merge_oidc(ngx_conf_t *cf,
@@ -812,7 +1536,7 @@ ngx_http_edge_auth_merge_oidc(ngx_conf_t *cf,
                            conf->oidc_name.len) == 0)
         {
             conf->provider = all[i];
-            return NGX_CONF_OK;
+            return ngx_http_edge_auth_check_resolver(cf, all[i]);
         }
     }
 
