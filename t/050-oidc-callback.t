@@ -38,11 +38,22 @@ sub flow {
         OidcOp::flow_cookie(keys => $ENV{TEST_NGINX_OIDC_KEYS}, provider => 'op',
                             cookie_name => 'NGX_OIDC_SESSION', state => $o{state} // $STATE,
                             nonce => $NONCE, verifier => $VERIFIER, return => '/private',
-                            issuer => $o{issuer} // $stub->origin);
+                            issuer => $o{issuer} // $stub->origin, now => $o{now});
     };
     return $cookie if defined $cookie;
     Test::More::fail("edge-auth flow-seal: $@");
     return "NGX_OIDC_SESSION_flow_$STATE=flow-seal-failed";
+}
+
+# Nine pending logins, the oldest first (states teststate...11 to ...19, 20 s apart, all younger
+# than login_timeout), and one expired long ago (...10): what many tabs or abandoned logins
+# leave in a browser.
+sub pending_flows {
+    my $now = time;
+    my @c = (flow(state => 'teststate0000000000010', now => $now - 3600));
+    push @c, flow(state => sprintf('teststate00000000000%02d', 10 + $_), now => $now - 200 + 20 * $_)
+        for 1 .. 9;
+    return join '; ', @c;
 }
 
 our %FLOW = (
@@ -546,3 +557,41 @@ main::reason('issuer')
 [302, 200]
 --- response_body_like eval
 ["", qr{(?s)^(?=.*"client_id":"test-client")(?=.*"client_secret":"test-secret")(?!.*"authorization":)}]
+
+
+
+=== TEST 33: login start: pending flow cookies are capped; the expired and the oldest go
+--- request
+GET /private
+--- more_headers eval
+"Accept: text/html\nCookie: " . main::pending_flows()
+--- error_code: 302
+--- raw_response_headers_like eval
+'(?mi)(?=(?:.*\n)*^Set-Cookie:\s*NGX_OIDC_SESSION_flow_teststate0000000000010=;[^\r\n]*Max-Age=0)'
+. join('', map { "(?=(?:.*\\n)*^Set-Cookie:\\s*NGX_OIDC_SESSION_flow_teststate00000000000$_=;[^\\r\\n]*Max-Age=0)" } 11 .. 13)
+. '(?=(?:.*\n)*^Set-Cookie:\s*NGX_OIDC_SESSION_flow_(?!teststate)[A-Za-z0-9_-]{22}=[^;\s]+;[^\r\n]*Max-Age=300)'
+--- raw_response_headers_unlike eval
+'(?mi)^Set-Cookie:\s*NGX_OIDC_SESSION_flow_teststate00000000000(?:1[4-9])='
+
+
+
+=== TEST 34: login start: the provider is down (connection refused): 503, one clear line
+--- http_config
+    oidc_provider op {
+        issuer http://127.0.0.1:9;
+        allow_http on;
+        client_id test-client;
+        client_secret test-secret;
+        redirect_uri http://127.0.0.1:$TEST_NGINX_SERVER_PORT/oidc_callback;
+        session_key_file $TEST_NGINX_OIDC_KEYS;
+        cookie_secure off;
+        provider_timeout 2s;
+    }
+--- request
+GET /private
+--- more_headers
+Accept: text/html
+--- error_code: 503
+--- raw_response_headers_unlike: (?mi)^Set-Cookie:\s*NGX_OIDC_SESSION
+--- error_log eval
+qr/provider "op": cannot start a login: no usable discovery document from "http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration"/
