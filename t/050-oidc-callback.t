@@ -568,7 +568,7 @@ GET /private
 --- error_code: 302
 --- raw_response_headers_like eval
 '(?mi)(?=(?:.*\n)*^Set-Cookie:\s*NGX_OIDC_SESSION_flow_teststate0000000000010=;[^\r\n]*Max-Age=0)'
-. join('', map { "(?=(?:.*\\n)*^Set-Cookie:\\s*NGX_OIDC_SESSION_flow_teststate00000000000$_=;[^\\r\\n]*Max-Age=0)" } 11 .. 13)
+. CORE::join('', map { "(?=(?:.*\\n)*^Set-Cookie:\\s*NGX_OIDC_SESSION_flow_teststate00000000000$_=;[^\\r\\n]*Max-Age=0)" } 11 .. 13)
 . '(?=(?:.*\n)*^Set-Cookie:\s*NGX_OIDC_SESSION_flow_(?!teststate)[A-Za-z0-9_-]{22}=[^;\s]+;[^\r\n]*Max-Age=300)'
 --- raw_response_headers_unlike eval
 '(?mi)^Set-Cookie:\s*NGX_OIDC_SESSION_flow_teststate00000000000(?:1[4-9])='
