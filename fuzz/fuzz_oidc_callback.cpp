@@ -73,7 +73,8 @@ void recheck_return_path(const std::string &p)
         if (c == '%') {
             int v = i + 2 < p.size() && hex(p[i + 1]) >= 0 && hex(p[i + 2]) >= 0 ? hex(p[i + 1]) * 16 + hex(p[i + 2])
                                                                                  : -1;
-            if (v < 0x20 || v == 0x7f || v == '/' || v == '\\') {
+            // an encoded separator is refused in the path only; it is plain data in the query
+            if (v < 0x20 || v == 0x7f || ((v == '/' || v == '\\') && i < query)) {
                 fuzz::violation("accepted a return path with a bad or forbidden escape", p.data(), p.size());
             }
         }
