@@ -9,7 +9,8 @@
 # reproducers land in $(BUILD)/fuzz/artifacts/. Replay one with: $(BUILD)/fuzz/<target> <file>
 
 FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open \
-                fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk
+                fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk \
+                fuzz_revocation_journal fuzz_logout_token
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -36,6 +37,10 @@ FUZZ_ARGS_fuzz_oidc_callback := -max_len=12288 -dict=fuzz/dicts/oidc.dict
 FUZZ_ARGS_fuzz_oidc_token_response := -max_len=20480 -dict=fuzz/dicts/oidc.dict
 # Chunked bodies: a few chunks of a provider response.
 FUZZ_ARGS_fuzz_http_dechunk := -max_len=4096
+# Journal text: a few lines of at most 94 bytes, and a raw 48-byte record.
+FUZZ_ARGS_fuzz_revocation_journal := -max_len=1024 -dict=fuzz/dicts/revocation.dict
+# Logout tokens, or claims signed inside the target; above the 8 KiB cap so that path is reached.
+FUZZ_ARGS_fuzz_logout_token := -max_len=10240 -dict=fuzz/dicts/oidc.dict
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 

@@ -360,6 +360,8 @@ typedef enum {
     EA_SESSION_ERR_EXPIRED,         /* "expired": now >= exp, or older than absolute_timeout */
     EA_SESSION_ERR_IDLE,            /* "idle_expired": now - last seen > idle_timeout */
     EA_SESSION_ERR_INTERNAL,        /* "internal": allocation/RNG failure or a bug */
+    EA_SESSION_ERR_REVOKED,         /* "revoked": logged out (the revocation list, set by the
+                                       glue after ea_revocation_check) */
     EA_SESSION_STATUS_COUNT
 } ea_session_status_t;
 
@@ -770,6 +772,99 @@ ea_status_t ea_oidc_id_token_verify(const ea_oidc_id_token_check_t *check,
     char *detail, size_t detail_len);
 
 /* ==== end of OpenID Connect login ============================================================ */
+
+
+/* ==== Logout and revocation ==================================================================
+ *
+ * A sealed cookie cannot be taken back, so logout records a revocation that every worker
+ * consults: the session's own id, or (from the provider's back- or front-channel logout) the
+ * provider's session id `sid` or the user `sub`, each bound to the provider. A revocation applies
+ * to sessions issued at or before its time, and lives until no session it covers can still be
+ * valid (`expires`).
+ *
+ * Storage is the glue's: fixed-size records (ea_revocation_t) in shared memory, a generation
+ * counter, and an optional journal file. Each worker builds an ea_revocation_set_t from the
+ * records when the generation moves, and checks sessions against it without any lock.
+ */
+
+typedef enum {
+    EA_REVOKE_SESSION = 1,      /* the module's session id (EA_SESSION_ID) */
+    EA_REVOKE_SID = 2,          /* the provider's session id (the ID token's "sid") */
+    EA_REVOKE_SUB = 3           /* every session of that user, issued up to revoked_at */
+} ea_revoke_kind_t;
+
+/* One revocation as stored: 48 bytes, no pointers, safe to copy between processes. */
+typedef struct {
+    unsigned char  key[32];     /* SHA-256 of (kind, provider, value): see ea_revocation_make */
+    int64_t        revoked_at;  /* sessions issued at or before this time are refused */
+    int64_t        expires;     /* after this, no session it covers can be valid: drop it */
+} ea_revocation_t;
+
+/* Fills *out for (kind, provider, value). 0, or -1 for an empty provider or value. */
+int ea_revocation_make(ea_revoke_kind_t kind, const ea_str_t *provider, const ea_str_t *value,
+    int64_t revoked_at, int64_t expires, ea_revocation_t *out);
+
+/* A per-worker lookup structure over a copy of the records. Not thread-safe. */
+typedef struct ea_revocation_set_s ea_revocation_set_t;
+
+/* Built from n records (expired ones at `now` are skipped). NULL on allocation failure. */
+ea_revocation_set_t *ea_revocation_set_build(const ea_revocation_t *records, size_t n,
+    int64_t now);
+void ea_revocation_set_free(ea_revocation_set_t *set);
+size_t ea_revocation_set_size(const ea_revocation_set_t *set);
+
+/*
+ * Whether a session of `provider` is revoked: by its session id, its provider sid (the stored
+ * "sid" claim, when the session has one) or its sub, for any record whose revoked_at is at or
+ * after the session's issued_at. 1 revoked (*kind says by what), 0 not, -1 on error (fail
+ * closed: treat as revoked).
+ */
+int ea_revocation_check(const ea_revocation_set_t *set, const ea_str_t *provider,
+    const ea_session_t *session, ea_revoke_kind_t *kind);
+
+/*
+ * The journal file, one record per line: "v1 <key as 64 hex digits> <revoked_at> <expires>\n".
+ * ea_revocation_format writes one line (at most EA_REVOCATION_LINE_MAX bytes with the newline)
+ * and returns its length; ea_revocation_parse reads one line (without the newline): 0, or -1
+ * for a malformed line (the loader skips it and says so).
+ */
+#define EA_REVOCATION_LINE_MAX 128
+size_t ea_revocation_format(const ea_revocation_t *rec, char *buf, size_t buf_len);
+int ea_revocation_parse(const char *line, size_t len, ea_revocation_t *out);
+
+/* -- Logout tokens (OpenID Connect Back-Channel Logout 1.0, section 2.6) -- */
+
+typedef struct {
+    ea_str_t  issuer;       /* iss must equal it */
+    ea_str_t  client_id;    /* aud must contain it */
+    unsigned  algorithms;   /* EA_ALG_* allowed; 0 = EA_ALGS_ASYMMETRIC; HMAC refused */
+    int64_t   leeway;       /* seconds, for iat/exp */
+    int64_t   max_age;      /* iat older than this (seconds) is refused; 0 = 120 s */
+} ea_logout_token_check_t;
+
+typedef struct {
+    ea_str_t  sid;          /* empty when absent */
+    ea_str_t  sub;          /* empty when absent; at least one of sid and sub is present */
+    ea_str_t  jti;          /* required: the replay key */
+    int64_t   iat;
+    int64_t   exp;          /* 0 when absent */
+} ea_logout_claims_t;
+
+/*
+ * Validates a logout token: a compact JWS verified with `keys` (alg allow-list, no HMAC, no
+ * "none"), typ absent, "logout+jwt" or the generic "JWT" (case-insensitive, optional
+ * "application/" prefix), iss, aud, iat present and recent (not in the future beyond
+ * leeway, not older than max_age), exp when present, jti present, an "events" object with a
+ * member "http://schemas.openid.net/event/backchannel-logout" whose value is a JSON object,
+ * no "nonce" (an ID token replayed as a logout token), and sid and/or sub as non-empty strings.
+ * EA_OK with *out filled (strings from alloc), or a status with detail: EA_ERR_BAD_CLAIM for the
+ * logout-specific rules, and the ea_jwt_verify statuses.
+ */
+ea_status_t ea_logout_token_verify(const ea_logout_token_check_t *check,
+    const ea_keyset_t *keys, const char *token, size_t len, int64_t now, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_logout_claims_t *out, char *detail, size_t detail_len);
+
+/* ==== end of Logout and revocation ============================================================ */
 
 #ifdef __cplusplus
 }

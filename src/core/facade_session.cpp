@@ -37,6 +37,7 @@ static_assert(static_cast<int>(SessionStatus::BadPayload) == EA_SESSION_ERR_BAD_
 static_assert(static_cast<int>(SessionStatus::Expired) == EA_SESSION_ERR_EXPIRED, "session status values match");
 static_assert(static_cast<int>(SessionStatus::IdleExpired) == EA_SESSION_ERR_IDLE, "session status values match");
 static_assert(static_cast<int>(SessionStatus::Internal) == EA_SESSION_ERR_INTERNAL, "session status values match");
+static_assert(static_cast<int>(SessionStatus::Revoked) == EA_SESSION_ERR_REVOKED, "session status values match");
 static_assert(static_cast<int>(SessionStatus::Count) == EA_SESSION_STATUS_COUNT, "session status values match");
 static_assert(kMaxChunks == EA_SESSION_MAX_CHUNKS, "chunk cap matches the C macro");
 

@@ -20,6 +20,7 @@ const char *const kReasons[] = {
     "expired",
     "idle_expired",
     "internal",
+    "revoked",
 };
 
 static_assert(sizeof(kReasons) / sizeof(kReasons[0]) == static_cast<size_t>(SessionStatus::Count),

@@ -34,6 +34,7 @@ enum class SessionStatus : int {
     Expired,         // "expired": past the absolute expiry
     IdleExpired,     // "idle_expired": unused for longer than the idle timeout
     Internal,        // "internal": allocation failure or a bug; fail closed
+    Revoked,         // "revoked": on the revocation list (logout); set by the glue
     Count
 };
 

@@ -158,8 +158,8 @@ std::string claim(const ea_session_t *session, std::vector<std::string> path)
 START_TEST(reasons)
 {
     const char *expected[] = {"ok", "no_session", "duplicate", "too_large", "chunk", "malformed", "unknown_version",
-        "unknown_key", "bad_seal", "bad_payload", "expired", "idle_expired", "internal"};
-    ck_assert_int_eq(EA_SESSION_STATUS_COUNT, 13);
+        "unknown_key", "bad_seal", "bad_payload", "expired", "idle_expired", "internal", "revoked"};
+    ck_assert_int_eq(EA_SESSION_STATUS_COUNT, 14);
     for (int i = 0; i < EA_SESSION_STATUS_COUNT; i++) {
         ck_assert_str_eq(ea_session_reason(static_cast<ea_session_status_t>(i)), expected[i]);
     }
