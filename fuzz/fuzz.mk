@@ -10,7 +10,7 @@
 
 FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open \
                 fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk \
-                fuzz_revocation_journal fuzz_logout_token
+                fuzz_revocation_journal fuzz_logout_token fuzz_oidc_refresh
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -41,6 +41,9 @@ FUZZ_ARGS_fuzz_http_dechunk := -max_len=4096
 FUZZ_ARGS_fuzz_revocation_journal := -max_len=1024 -dict=fuzz/dicts/revocation.dict
 # Logout tokens, or claims signed inside the target; above the 8 KiB cap so that path is reached.
 FUZZ_ARGS_fuzz_logout_token := -max_len=10240 -dict=fuzz/dicts/oidc.dict
+# Refresh responses with an ID token inside, or claims signed inside the target; above the 16 KiB
+# ID token and session token caps so those paths are reached too.
+FUZZ_ARGS_fuzz_oidc_refresh := -max_len=20480 -dict=fuzz/dicts/oidc.dict
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 

@@ -866,6 +866,58 @@ ea_status_t ea_logout_token_verify(const ea_logout_token_check_t *check,
 
 /* ==== end of Logout and revocation ============================================================ */
 
+
+/* ==== Token refresh ===========================================================================
+ *
+ * When a session's access token has expired (or is about to), the glue uses its refresh token at
+ * the token endpoint and replaces the session's tokens. Single flight and the reuse window are
+ * the glue's (shared memory); these are the pure parts.
+ */
+
+/* 1 when the session should be refreshed at `now`: it holds a refresh token and its access token
+ * expires (access_token_expires != 0) at or before now + margin. */
+int ea_session_refresh_due(const ea_session_t *session, int64_t now, int64_t margin);
+
+/*
+ * The refresh request (RFC 6749 section 6): grant_type=refresh_token&refresh_token=..., with the
+ * client authenticated as in ea_oidc_token_request (client->redirect_uri is not used). 0, or -1.
+ */
+int ea_oidc_refresh_request(const ea_oidc_client_t *client, const ea_str_t *refresh_token,
+    ea_alloc_fn alloc, void *alloc_ctx, ea_str_t *body, ea_str_t *authorization);
+
+/*
+ * Parses a refresh response: as ea_oidc_token_response_parse, except that id_token and
+ * refresh_token may be absent (empty in *out; the session keeps its refresh token when the
+ * provider does not rotate it). A 4xx {"error": ...} gives -1 with out->error set
+ * ("invalid_grant": the refresh token is dead and the session must end).
+ */
+int ea_oidc_refresh_response_parse(unsigned status, const char *json, size_t len,
+    ea_alloc_fn alloc, void *alloc_ctx, ea_oidc_tokens_t *out, char *err, size_t err_len);
+
+/*
+ * Validates an ID token returned by a refresh (OpenID Connect Core 12.2): as
+ * ea_oidc_id_token_verify (signature, iss, aud, azp, exp, iat) but with no nonce required (when
+ * present it is not compared: the login's nonce is not kept), and `sub` must equal
+ * expected_sub (a changed subject ends the session: EA_ERR_BAD_CLAIM "sub changed").
+ * check->nonce is ignored.
+ */
+ea_status_t ea_oidc_refresh_id_token_verify(const ea_oidc_id_token_check_t *check,
+    const ea_str_t *expected_sub, const ea_keyset_t *keys, const char *id_token, size_t len,
+    int64_t now, ea_token_t **out, char *detail, size_t detail_len);
+
+/*
+ * The session with refreshed tokens: a new handle (the original is unchanged) with the same id,
+ * sub, iss, issue time and absolute expiry; last seen = now; the access token and its expiry
+ * (now + expires_in, or 0) replaced; the refresh token and ID token replaced when the response
+ * has them (kept otherwise); stored claims refreshed from id_token_claims (when not NULL) for the
+ * names given, else kept. NULL with err set when a value breaks the session rules.
+ */
+ea_session_t *ea_session_refreshed(const ea_sealer_t *sealer, const ea_session_t *session,
+    const ea_oidc_tokens_t *tokens, const ea_token_t *id_token_claims,
+    const ea_str_t *claim_names, size_t n_claim_names, int64_t now, char *err, size_t err_len);
+
+/* ==== end of Token refresh ===================================================================== */
+
 #ifdef __cplusplus
 }
 #endif

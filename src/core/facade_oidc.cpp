@@ -33,6 +33,12 @@
 //     200 and 4xx fail before the body is looked at.
 //   - ea_oidc_id_token_verify: a 16 KiB token cap (what a session can hold); `out` is required;
 //     an empty issuer, client id or nonce is invalid (internal), never "matches anything".
+//   - ea_oidc_refresh_request: the refresh token must be 1-16384 bytes of visible ASCII (what a
+//     session holds); client authentication exactly as ea_oidc_token_request.
+//   - ea_oidc_refresh_response_parse: a present id_token or refresh_token follows the token rules
+//     (an empty one is an error, not "absent"), as in ea_oidc_token_response_parse.
+//   - ea_oidc_refresh_id_token_verify: a nonce, when present, must still be a string (it is not
+//     compared); an empty expected_sub is invalid (internal); check->nonce is never read.
 
 #include <cstdio>
 #include <cstring>
@@ -192,6 +198,90 @@ void wipe_flow(FlowState &f)
 {
     wipe(f.code_verifier);
     wipe(f.nonce);
+}
+
+// ea_oidc_token_response_parse and ea_oidc_refresh_response_parse.
+int token_response(TokenGrant grant, unsigned status, const char *json, size_t len, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_oidc_tokens_t *out, char *err, size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (out) {
+        clear_tokens(out);
+    }
+    if ((!json && len) || !alloc || !out) {
+        set_message(err, err_len, "invalid arguments");
+        return -1;
+    }
+    TokenResponse tr;
+    try {
+        std::string e;
+        bool ok = parse_token_response(status, std::string_view(json ? json : "", len), tr, e, grant);
+        if (!ok) {
+            hand_out(tr.error, alloc, alloc_ctx, &out->error);
+            set_message(err, err_len, e.c_str());
+            return -1;
+        }
+        hand_out(tr.id_token, alloc, alloc_ctx, &out->id_token);
+        hand_out(tr.access_token, alloc, alloc_ctx, &out->access_token);
+        hand_out(tr.refresh_token, alloc, alloc_ctx, &out->refresh_token);
+        hand_out(tr.token_type, alloc, alloc_ctx, &out->token_type);
+        out->expires_in = tr.expires_in;
+        wipe(tr.access_token);
+        wipe(tr.refresh_token);
+        wipe(tr.id_token);
+        return 0;
+    } catch (...) {
+        wipe(tr.access_token);
+        wipe(tr.refresh_token);
+        wipe(tr.id_token);
+        clear_tokens(out);
+        set_message(err, err_len, "internal error (out of memory?)");
+        return -1;
+    }
+}
+
+// ea_oidc_id_token_verify (expected_sub NULL: a login, nonce compared) and
+// ea_oidc_refresh_id_token_verify (check->nonce ignored, sub must equal *expected_sub).
+ea_status_t id_token_verify(const ea_oidc_id_token_check_t *check, const ea_str_t *expected_sub,
+    const ea_keyset_t *keys, const char *id_token, size_t len, int64_t now, ea_token_t **out, char *detail,
+    size_t detail_len)
+{
+    if (out) {
+        *out = nullptr;
+    }
+    Detail d(detail, detail_len);
+    if (!check || !keys || (!id_token && len) || !out || !valid_str(check->issuer) || !valid_str(check->client_id)
+        || (!expected_sub && !valid_str(check->nonce)) || (expected_sub && !valid_str(*expected_sub))) {
+        d.text("invalid arguments");
+        return EA_ERR_INTERNAL;
+    }
+    try {
+        IdTokenCheck c;
+        c.issuer = to_view(check->issuer);
+        c.client_id = to_view(check->client_id);
+        c.algorithms = check->algorithms;
+        c.leeway = check->leeway;
+        std::unique_ptr<VerifiedToken> verified;
+        std::string_view token(id_token ? id_token : "", len);
+        Status s;
+        if (expected_sub) {
+            s = verify_refresh_id_token(c, to_view(*expected_sub), keys->set, token, now, verified, d);
+        } else {
+            c.nonce = to_view(check->nonce);
+            s = verify_id_token(c, keys->set, token, now, verified, d);
+        }
+        if (s != Status::Ok) {
+            return static_cast<ea_status_t>(s);
+        }
+        auto *t = new ea_token_s();
+        t->token = std::shared_ptr<const VerifiedToken>(std::move(verified));
+        *out = t;
+        return EA_OK;
+    } catch (...) {
+        d.clear();
+        d.text("internal error");
+        return EA_ERR_INTERNAL;
+    }
 }
 
 } // namespace
@@ -505,73 +595,74 @@ int ea_oidc_token_request(const ea_oidc_client_t *client, const ea_str_t *code, 
 int ea_oidc_token_response_parse(unsigned status, const char *json, size_t len, ea_alloc_fn alloc,
     void *alloc_ctx, ea_oidc_tokens_t *out, char *err, size_t err_len)
 {
-    set_message(err, err_len, "");
-    if (out) {
-        clear_tokens(out);
-    }
-    if ((!json && len) || !alloc || !out) {
-        set_message(err, err_len, "invalid arguments");
-        return -1;
-    }
-    TokenResponse tr;
-    try {
-        std::string e;
-        bool ok = parse_token_response(status, std::string_view(json ? json : "", len), tr, e);
-        if (!ok) {
-            hand_out(tr.error, alloc, alloc_ctx, &out->error);
-            set_message(err, err_len, e.c_str());
-            return -1;
-        }
-        hand_out(tr.id_token, alloc, alloc_ctx, &out->id_token);
-        hand_out(tr.access_token, alloc, alloc_ctx, &out->access_token);
-        hand_out(tr.refresh_token, alloc, alloc_ctx, &out->refresh_token);
-        hand_out(tr.token_type, alloc, alloc_ctx, &out->token_type);
-        out->expires_in = tr.expires_in;
-        wipe(tr.access_token);
-        wipe(tr.refresh_token);
-        return 0;
-    } catch (...) {
-        wipe(tr.access_token);
-        wipe(tr.refresh_token);
-        clear_tokens(out);
-        set_message(err, err_len, "internal error (out of memory?)");
-        return -1;
-    }
+    return token_response(TokenGrant::AuthorizationCode, status, json, len, alloc, alloc_ctx, out, err, err_len);
 }
 
 ea_status_t ea_oidc_id_token_verify(const ea_oidc_id_token_check_t *check, const ea_keyset_t *keys,
     const char *id_token, size_t len, int64_t now, ea_token_t **out, char *detail, size_t detail_len)
 {
-    if (out) {
-        *out = nullptr;
+    return id_token_verify(check, nullptr, keys, id_token, len, now, out, detail, detail_len);
+}
+
+// ---- token refresh ---------------------------------------------------------------------------
+
+int ea_oidc_refresh_request(const ea_oidc_client_t *client, const ea_str_t *refresh_token, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_str_t *body, ea_str_t *authorization)
+{
+    if (body) {
+        clear_str(*body);
     }
-    Detail d(detail, detail_len);
-    if (!check || !keys || (!id_token && len) || !out || !valid_str(check->issuer) || !valid_str(check->client_id)
-        || !valid_str(check->nonce)) {
+    if (authorization) {
+        clear_str(*authorization);
+    }
+    // redirect_uri is not used, so it is not looked at either.
+    if (!client || !valid_ptr(refresh_token) || !alloc || !body || !authorization || !valid_str(client->client_id)
+        || !valid_str(client->client_secret)) {
+        return -1;
+    }
+    std::string b, a, e;
+    try {
+        TokenClient tc;
+        tc.client_id = to_view(client->client_id);
+        tc.client_secret = to_view(client->client_secret);
+        tc.auth_method = client->auth_method;
+        int rc = -1;
+        if (refresh_request(tc, to_view(*refresh_token), b, a, e)) {
+            hand_out(b, alloc, alloc_ctx, body);
+            hand_out(a, alloc, alloc_ctx, authorization);
+            rc = 0;
+        }
+        wipe(b);
+        wipe(a);
+        return rc;
+    } catch (...) {
+        wipe(b);
+        wipe(a);
+        clear_str(*body);
+        clear_str(*authorization);
+        return -1;
+    }
+}
+
+int ea_oidc_refresh_response_parse(unsigned status, const char *json, size_t len, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_oidc_tokens_t *out, char *err, size_t err_len)
+{
+    return token_response(TokenGrant::RefreshToken, status, json, len, alloc, alloc_ctx, out, err, err_len);
+}
+
+ea_status_t ea_oidc_refresh_id_token_verify(const ea_oidc_id_token_check_t *check, const ea_str_t *expected_sub,
+    const ea_keyset_t *keys, const char *id_token, size_t len, int64_t now, ea_token_t **out, char *detail,
+    size_t detail_len)
+{
+    if (!valid_ptr(expected_sub)) {
+        if (out) {
+            *out = nullptr;
+        }
+        Detail d(detail, detail_len);
         d.text("invalid arguments");
         return EA_ERR_INTERNAL;
     }
-    try {
-        IdTokenCheck c;
-        c.issuer = to_view(check->issuer);
-        c.client_id = to_view(check->client_id);
-        c.nonce = to_view(check->nonce);
-        c.algorithms = check->algorithms;
-        c.leeway = check->leeway;
-        std::unique_ptr<VerifiedToken> verified;
-        Status s = verify_id_token(c, keys->set, std::string_view(id_token ? id_token : "", len), now, verified, d);
-        if (s != Status::Ok) {
-            return static_cast<ea_status_t>(s);
-        }
-        auto *t = new ea_token_s();
-        t->token = std::shared_ptr<const VerifiedToken>(std::move(verified));
-        *out = t;
-        return EA_OK;
-    } catch (...) {
-        d.clear();
-        d.text("internal error");
-        return EA_ERR_INTERNAL;
-    }
+    return id_token_verify(check, expected_sub, keys, id_token, len, now, out, detail, detail_len);
 }
 
 } // extern "C"

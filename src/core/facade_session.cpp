@@ -1,5 +1,16 @@
-// The "Sealed sessions" part of the extern "C" surface of edge_auth.h. Like facade.cpp, every
-// entry point catches everything and fails closed (internal / NULL / -1).
+// The "Sealed sessions" part of the extern "C" surface of edge_auth.h, and the session half of
+// "Token refresh". Like facade.cpp, every entry point catches everything and fails closed
+// (internal / NULL / -1).
+//
+// Choices where the header leaves room for token refresh (the stricter reading each time):
+//   - ea_session_refresh_due: a negative margin counts as 0 (never "due later than expiry").
+//   - ea_session_refreshed also refuses (NULL with err): a session that is over at `now`
+//     (expired or idle, as ea_session_open judges it); a response without an access token; an
+//     expiry that does not fit a time; id_token_claims whose sub or iss differ from the
+//     session's; and, when "sid" is among the claim names, a sid that differs from the stored
+//     one (a different provider session would escape a back-channel logout of the one the login
+//     named). A refreshed ID token without a sid keeps the stored sid, so the session stays
+//     revocable by it.
 
 #include <cstdio>
 #include <cstring>
@@ -129,6 +140,51 @@ bool add_removals(const std::string &name, unsigned present, size_t used, ea_all
         out->n++;
     }
     return true;
+}
+
+// The members of `claims` named in `names` (top-level; absent and empty names skipped), deep
+// copies; a null Json when none is present. Throws std::bad_alloc.
+Json pick_claims(const json_t *claims, const ea_str_t *names, size_t n)
+{
+    Json picked(json_object());
+    if (!picked) {
+        throw std::bad_alloc();
+    }
+    for (size_t i = 0; i < n; i++) {
+        const ea_str_t &name = names[i];
+        if (!valid_str(name) || name.len == 0) {
+            continue;
+        }
+        const json_t *v = json_object_getn(claims, name.data, name.len);
+        if (!v) {
+            continue;
+        }
+        json_t *copy = json_deep_copy(v);
+        if (!copy || json_object_setn_new(picked.get(), name.data, name.len, copy) != 0) {
+            throw std::bad_alloc();
+        }
+    }
+    if (json_object_size(picked.get()) == 0) {
+        return Json();
+    }
+    return picked;
+}
+
+bool names_sid(const ea_str_t *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (valid_str(names[i]) && to_view(names[i]) == "sid") {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A string claim of a verified token equal to `expected`.
+bool claim_is(const json_t *claims, const char *name, const std::string &expected)
+{
+    const json_t *v = json_object_get(claims, name);
+    return json_is_string(v) && json_string_view(v) == expected;
 }
 
 ea_session_t *finish_session(Session &&s, char *err, size_t err_len)
@@ -501,28 +557,7 @@ ea_session_t *ea_session_create(const ea_sealer_t *sealer, const ea_session_init
         s.refresh_token = to_string(init->refresh_token);
         s.id_token = to_string(init->id_token);
         if (init->claims_from && init->claims_from->token && init->n_claim_names) {
-            const json_t *claims = init->claims_from->token->claims();
-            Json picked(json_object());
-            if (!picked) {
-                throw std::bad_alloc();
-            }
-            for (size_t i = 0; i < init->n_claim_names; i++) {
-                const ea_str_t &n = init->claim_names[i];
-                if (!valid_str(n) || n.len == 0) {
-                    continue;
-                }
-                const json_t *v = json_object_getn(claims, n.data, n.len);
-                if (!v) {
-                    continue;
-                }
-                json_t *copy = json_deep_copy(v);
-                if (!copy || json_object_setn_new(picked.get(), n.data, n.len, copy) != 0) {
-                    throw std::bad_alloc();
-                }
-            }
-            if (json_object_size(picked.get()) > 0) {
-                s.claims = std::move(picked);
-            }
+            s.claims = pick_claims(init->claims_from->token->claims(), init->claim_names, init->n_claim_names);
         }
         return finish_session(std::move(s), err, err_len);
     } catch (...) {
@@ -669,6 +704,101 @@ int ea_cookie_strip(const ea_str_t *headers, size_t n_headers, const ea_str_t *n
         return removed > 0x7fffffff ? 0x7fffffff : static_cast<int>(removed);
     } catch (...) {
         return -1;
+    }
+}
+
+// ---- token refresh ---------------------------------------------------------------------------
+
+int ea_session_refresh_due(const ea_session_t *session, int64_t now, int64_t margin)
+{
+    if (!session) {
+        return 0;
+    }
+    const Session &s = *session->doc;
+    if (s.refresh_token.empty() || s.access_token_expires == 0) {
+        return 0;
+    }
+    int64_t horizon;
+    // A negative margin counts as 0: a token is never used past its expiry.
+    if (__builtin_add_overflow(now, margin > 0 ? margin : 0, &horizon)) {
+        return 1;
+    }
+    return s.access_token_expires <= horizon ? 1 : 0;
+}
+
+ea_session_t *ea_session_refreshed(const ea_sealer_t *sealer, const ea_session_t *session,
+    const ea_oidc_tokens_t *tokens, const ea_token_t *id_token_claims, const ea_str_t *claim_names,
+    size_t n_claim_names, int64_t now, char *err, size_t err_len)
+{
+    set_message(err, err_len, "");
+    if (!sealer || !sealer->sealer || !session || !tokens || !valid_str(tokens->access_token)
+        || !valid_str(tokens->refresh_token) || !valid_str(tokens->id_token)
+        || (n_claim_names && !claim_names) || (id_token_claims && !id_token_claims->token)) {
+        set_message(err, err_len, "invalid arguments");
+        return nullptr;
+    }
+    try {
+        const Session &old = *session->doc;
+        // Stricter: a refresh never revives a session that is over (expired or idle).
+        char over[160];
+        Detail d(over, sizeof(over));
+        if (check_session_times(sealer->sealer->config(), old, now, d) != SessionStatus::Ok) {
+            set_message(err, err_len, (std::string("the session is over: ") + d.c_str()).c_str());
+            return nullptr;
+        }
+        // Stricter: a refresh response always carries an access token (RFC 6749 §5.1).
+        if (tokens->access_token.len == 0) {
+            set_message(err, err_len, "the refresh response has no access token");
+            return nullptr;
+        }
+        int64_t at_exp = 0;
+        if (tokens->expires_in < 0
+            || (tokens->expires_in > 0 && __builtin_add_overflow(now, tokens->expires_in, &at_exp))) {
+            set_message(err, err_len, "expires_in is not a usable number of seconds");
+            return nullptr;
+        }
+        Session s = copy_session(old);
+        s.last_seen = now;
+        s.access_token = to_string(tokens->access_token);
+        s.access_token_expires = at_exp;
+        if (tokens->refresh_token.len) {
+            s.refresh_token = to_string(tokens->refresh_token);
+        }
+        if (tokens->id_token.len) {
+            s.id_token = to_string(tokens->id_token);
+        }
+        if (id_token_claims) {
+            const json_t *claims = id_token_claims->token->claims();
+            // Stricter: the claims must describe this session's user at this session's issuer.
+            if (!claim_is(claims, "sub", old.sub) || !claim_is(claims, "iss", old.iss)) {
+                set_message(err, err_len, "the ID token's sub or iss is not the session's");
+                return nullptr;
+            }
+            Json picked = pick_claims(claims, claim_names, n_claim_names);
+            const json_t *old_sid = old.claims ? json_object_get(old.claims.get(), "sid") : nullptr;
+            if (old_sid && names_sid(claim_names, n_claim_names)) {
+                const json_t *new_sid = picked ? json_object_get(picked.get(), "sid") : nullptr;
+                // Stricter: another provider session is not this login's.
+                if (new_sid && !json_equal(new_sid, old_sid)) {
+                    set_message(err, err_len, "the provider session id (sid) changed");
+                    return nullptr;
+                }
+                if (!new_sid) {
+                    if (!picked) {
+                        picked = Json(json_object());
+                    }
+                    json_t *copy = picked ? json_deep_copy(old_sid) : nullptr;
+                    if (!copy || json_object_set_new(picked.get(), "sid", copy) != 0) {
+                        throw std::bad_alloc();
+                    }
+                }
+            }
+            s.claims = std::move(picked);
+        }
+        return finish_session(std::move(s), err, err_len);
+    } catch (...) {
+        set_message(err, err_len, "internal error (out of memory?)");
+        return nullptr;
     }
 }
 

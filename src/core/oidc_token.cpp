@@ -96,29 +96,32 @@ void status_text(std::string &err, unsigned status)
     err += std::to_string(status);
 }
 
-bool parse_ok_response(std::string_view json, TokenResponse &out, std::string &err)
+// A 200 response. A refresh response may leave out id_token (OpenID Connect Core §12.2); a
+// present one follows the same rules as in a login.
+bool parse_ok_response(std::string_view json, TokenGrant grant, TokenResponse &out, std::string &err)
 {
+    const std::string what = grant == TokenGrant::RefreshToken ? "refresh response: " : "token response: ";
     Json doc;
     JsonError e = parse_json_object(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}, doc);
     if (e != JsonError::None) {
-        err = std::string("token response: ") + json_error_text(e);
+        err = what + json_error_text(e);
         return false;
     }
     const json_t *o = doc.get();
     std::string why;
-    if (!token_member(o, "id_token", true, out.id_token, why)
+    if (!token_member(o, "id_token", grant == TokenGrant::AuthorizationCode, out.id_token, why)
         || !token_member(o, "access_token", true, out.access_token, why)
         || !token_member(o, "refresh_token", false, out.refresh_token, why)) {
-        err = "token response: " + why;
+        err = what + why;
         return false;
     }
     const json_t *type = json_object_get(o, "token_type");
     if (!json_is_string(type)) {
-        err = type ? "token response: \"token_type\" is not a string" : "token response: \"token_type\" is missing";
+        err = what + (type ? "\"token_type\" is not a string" : "\"token_type\" is missing");
         return false;
     }
     if (!equal_ignore_case(json_string_view(type), "bearer")) {
-        err = "token response: \"token_type\" ";
+        err = what + "\"token_type\" ";
         append_quoted(err, json_string_view(type));
         err += " is not Bearer";
         return false;
@@ -128,12 +131,46 @@ bool parse_ok_response(std::string_view json, TokenResponse &out, std::string &e
     if (expires) {
         if (!json_is_integer(expires) || json_integer_value(expires) < 0
             || json_integer_value(expires) > kMaxSessionTime) {
-            err = "token response: \"expires_in\" is not a non-negative integer";
+            err = what + "\"expires_in\" is not a non-negative integer";
             return false;
         }
         out.expires_in = json_integer_value(expires);
     }
     return true;
+}
+
+bool auth_method_ok(const TokenClient &client, std::string &err)
+{
+    if (client.auth_method != kAuthBasic && client.auth_method != kAuthPost) {
+        err = "the client authentication method is neither client_secret_basic nor client_secret_post";
+        return false;
+    }
+    return true;
+}
+
+// The client's credentials, the same for every grant: "&client_id=.." in the body for a public
+// client or client_secret_post, "&client_secret=.." for client_secret_post, and the Basic header
+// for client_secret_basic with a secret.
+void append_client_auth(const TokenClient &client, std::string &body, std::string &authorization)
+{
+    bool has_secret = !client.client_secret.empty();
+    if (!has_secret || client.auth_method == kAuthPost) {
+        body.append("&client_id=");
+        append_form_encoded(body, client.client_id);
+    }
+    if (has_secret && client.auth_method == kAuthPost) {
+        body.append("&client_secret=");
+        append_form_encoded(body, client.client_secret);
+    }
+    if (has_secret && client.auth_method == kAuthBasic) {
+        // RFC 6749 §2.3.1: each part form-encoded first, then joined with ':' and base64-encoded.
+        std::string pair;
+        append_form_encoded(pair, client.client_id);
+        pair.push_back(':');
+        append_form_encoded(pair, client.client_secret);
+        authorization = "Basic " + base64_std(pair);
+        OPENSSL_cleanse(&pair[0], pair.size());
+    }
 }
 
 } // namespace
@@ -181,38 +218,45 @@ bool token_request(const TokenClient &client, std::string_view code, std::string
         err = "the code verifier is not 43-128 characters of [A-Za-z0-9-._~] (RFC 7636)";
         return false;
     }
-    if (client.auth_method != kAuthBasic && client.auth_method != kAuthPost) {
-        err = "the client authentication method is neither client_secret_basic nor client_secret_post";
+    if (!auth_method_ok(client, err)) {
         return false;
     }
-    bool has_secret = !client.client_secret.empty();
     body.append("grant_type=authorization_code&code=");
     append_form_encoded(body, code);
     body.append("&redirect_uri=");
     append_form_encoded(body, client.redirect_uri);
     body.append("&code_verifier=");
     append_form_encoded(body, code_verifier);
-    if (!has_secret || client.auth_method == kAuthPost) {
-        body.append("&client_id=");
-        append_form_encoded(body, client.client_id);
-    }
-    if (has_secret && client.auth_method == kAuthPost) {
-        body.append("&client_secret=");
-        append_form_encoded(body, client.client_secret);
-    }
-    if (has_secret && client.auth_method == kAuthBasic) {
-        // RFC 6749 §2.3.1: each part form-encoded first, then joined with ':' and base64-encoded.
-        std::string pair;
-        append_form_encoded(pair, client.client_id);
-        pair.push_back(':');
-        append_form_encoded(pair, client.client_secret);
-        authorization = "Basic " + base64_std(pair);
-        OPENSSL_cleanse(&pair[0], pair.size());
-    }
+    append_client_auth(client, body, authorization);
     return true;
 }
 
-bool parse_token_response(unsigned status, std::string_view json, TokenResponse &out, std::string &err)
+bool refresh_request(const TokenClient &client, std::string_view refresh_token, std::string &body,
+    std::string &authorization, std::string &err)
+{
+    body.clear();
+    authorization.clear();
+    err.clear();
+    if (client.client_id.empty()) {
+        err = "the client id is empty";
+        return false;
+    }
+    // Stricter than "any bytes": only what a token response or a session can carry.
+    if (refresh_token.empty() || refresh_token.size() > kMaxSessionTokenBytes || !visible_ascii(refresh_token)) {
+        err = "the refresh token is not 1-" + std::to_string(kMaxSessionTokenBytes) + " bytes of visible ASCII";
+        return false;
+    }
+    if (!auth_method_ok(client, err)) {
+        return false;
+    }
+    body.append("grant_type=refresh_token&refresh_token=");
+    append_form_encoded(body, refresh_token);
+    append_client_auth(client, body, authorization);
+    return true;
+}
+
+bool parse_token_response(unsigned status, std::string_view json, TokenResponse &out, std::string &err,
+    TokenGrant grant)
 {
     out = TokenResponse();
     err.clear();
@@ -227,7 +271,7 @@ bool parse_token_response(unsigned status, std::string_view json, TokenResponse 
         return false;
     }
     if (status == 200) {
-        if (!parse_ok_response(json, out, err)) {
+        if (!parse_ok_response(json, grant, out, err)) {
             out = TokenResponse();
             return false;
         }
@@ -261,8 +305,16 @@ bool parse_token_response(unsigned status, std::string_view json, TokenResponse 
     return false;
 }
 
-Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::string_view token, int64_t now,
-    std::unique_ptr<VerifiedToken> &out, Detail &d)
+namespace {
+
+// What sets a login's ID token apart from a refreshed one (OpenID Connect Core §12.2).
+struct IdTokenRules {
+    bool login;                      // true: nonce required and equal to check.nonce
+    std::string_view expected_sub;   // a refresh: the session's sub, which must not change
+};
+
+Status check_id_token(const IdTokenCheck &check, const IdTokenRules &rules, const KeySet &keys,
+    std::string_view token, int64_t now, std::unique_ptr<VerifiedToken> &out, Detail &d)
 {
     out.reset();
     d.clear();
@@ -271,8 +323,12 @@ Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::strin
         d.text("HMAC algorithms are not accepted for ID tokens");
         return Status::AlgNotAllowed;
     }
-    if (check.issuer.empty() || check.client_id.empty() || check.nonce.empty()) {
+    if (rules.login && (check.issuer.empty() || check.client_id.empty() || check.nonce.empty())) {
         d.text("invalid arguments: the issuer, client id and nonce are required");
+        return Status::Internal;
+    }
+    if (!rules.login && (check.issuer.empty() || check.client_id.empty() || rules.expected_sub.empty())) {
+        d.text("invalid arguments: the issuer, client id and expected sub are required");
         return Status::Internal;
     }
     PolicyConfig pc;
@@ -318,20 +374,27 @@ Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::strin
         d.text("sub is not a non-empty string");
         return Status::BadClaim;
     }
+    if (!rules.login && json_string_view(sub) != rules.expected_sub) {
+        d.text("sub changed");
+        return Status::BadClaim;
+    }
     const json_t *nonce = json_object_get(claims, "nonce");
-    if (!nonce) {
+    if (!nonce && rules.login) {
         d.text("missing nonce");
         return Status::BadClaim;
     }
-    if (!json_is_string(nonce)) {
+    // A refresh does not compare a nonce, but still refuses one that is not a string (stricter).
+    if (nonce && !json_is_string(nonce)) {
         d.text("nonce is not a string");
         return Status::BadClaim;
     }
-    std::string_view n = json_string_view(nonce);
-    // The length is not secret; the bytes are compared in constant time.
-    if (n.size() != check.nonce.size() || CRYPTO_memcmp(n.data(), check.nonce.data(), n.size()) != 0) {
-        d.text("nonce mismatch");
-        return Status::BadClaim;
+    if (rules.login) {
+        std::string_view n = json_string_view(nonce);
+        // The length is not secret; the bytes are compared in constant time.
+        if (n.size() != check.nonce.size() || CRYPTO_memcmp(n.data(), check.nonce.data(), n.size()) != 0) {
+            d.text("nonce mismatch");
+            return Status::BadClaim;
+        }
     }
     const json_t *aud = json_object_get(claims, "aud");
     const json_t *azp = json_object_get(claims, "azp");
@@ -351,6 +414,20 @@ Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::strin
     }
     out = std::move(tok);
     return Status::Ok;
+}
+
+} // namespace
+
+Status verify_id_token(const IdTokenCheck &check, const KeySet &keys, std::string_view token, int64_t now,
+    std::unique_ptr<VerifiedToken> &out, Detail &d)
+{
+    return check_id_token(check, IdTokenRules{true, std::string_view()}, keys, token, now, out, d);
+}
+
+Status verify_refresh_id_token(const IdTokenCheck &check, std::string_view expected_sub, const KeySet &keys,
+    std::string_view token, int64_t now, std::unique_ptr<VerifiedToken> &out, Detail &d)
+{
+    return check_id_token(check, IdTokenRules{false, expected_sub}, keys, token, now, out, d);
 }
 
 } // namespace edge_auth
