@@ -47,6 +47,7 @@ for my $example (@examples) {
     $conf =~ s{/etc/nginx/jwks/\S+\.json}{$jwks}g;
     $conf =~ s{/etc/nginx/edge-auth-session\.key}{$session_key}g;
     $conf =~ s{/etc/nginx/oidc/\S+\.secret}{$client_secret}g;
+    $conf =~ s{/var/lib/nginx/edge-auth-revocations}{$dir/revocations}g;
     $conf =~ s{/etc/nginx/tls/\S+\.crt}{$dir/tls.crt}g;
     $conf =~ s{/etc/nginx/tls/\S+\.key}{$dir/tls.key}g;
     $conf =~ s{/etc/ssl/certs/ca-certificates\.crt}{$dir/tls.crt}g;

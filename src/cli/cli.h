@@ -110,6 +110,7 @@ int cmd_keygen(const std::vector<std::string> &argv);       /* session.cpp */
 int cmd_seal(const std::vector<std::string> &argv);         /* session.cpp */
 int cmd_open(const std::vector<std::string> &argv);         /* session.cpp */
 int cmd_flow_seal(const std::vector<std::string> &argv);    /* session.cpp */
+int cmd_routes(const std::vector<std::string> &argv);       /* routes.cpp */
 
 }  // namespace cli
 

@@ -1,6 +1,7 @@
 /*
  * main.cpp: edge-auth, the operator and test tool of nginx-edge-auth. Dispatches to one
- * subcommand; each subcommand group lives in its own file (jwk.cpp, jwt.cpp, session.cpp).
+ * subcommand; each subcommand group lives in its own file (jwk.cpp, jwt.cpp, session.cpp,
+ * routes.cpp).
  */
 
 #include "cli.h"
@@ -97,6 +98,18 @@ const Command COMMANDS[] = {
      "    --realm R         further binding, as configured in nginx (default none)\n"
      "    --created UNIX    the flow's creation time (default: the current time; --now is the\n"
      "                      same option)\n"},
+    {"routes", cli::cmd_routes,
+     "edge-auth routes -c FILE [--json] [--strict] [--nginx PATH] [-p PREFIX]\n"
+     "    Runs `nginx -t -q -c FILE` with the module's route inventory switched on and prints\n"
+     "    every server and location with its auth decision (auth_jwt realm, auth_oidc\n"
+     "    provider, edge_auth_public and why, internal, or none) and where it is configured.\n"
+     "    The configuration must load the module. Exit status 1 when nginx -t fails (its\n"
+     "    messages are printed on stderr).\n"
+     "    --json            the inventory as JSON instead of a table\n"
+     "    --strict          exit status 1 also when a route has a problem that\n"
+     "                      \"edge_auth_policy strict\" would refuse, whatever the policy says\n"
+     "    --nginx PATH      the nginx binary (default: nginx from PATH)\n"
+     "    -p, --prefix DIR  nginx's prefix path (nginx -p)\n"},
 };
 
 void print_usage(std::ostream &out)
@@ -106,8 +119,8 @@ void print_usage(std::ostream &out)
     for (const Command &c : COMMANDS) {
         out << c.usage << '\n';
     }
-    out << "Exit status: 0 on success, 1 when open rejects the cookie, 2 on any error (message on\n"
-           "stderr).\n";
+    out << "Exit status: 0 on success, 1 when open rejects the cookie or when routes finds nginx -t\n"
+           "failing (or, with --strict, an uncovered route), 2 on any error (message on stderr).\n";
 }
 
 }  // namespace

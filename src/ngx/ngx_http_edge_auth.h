@@ -10,6 +10,11 @@
  *   ngx_http_edge_auth_oidc.c       oidc_provider blocks and auth_oidc: sealed session cookies
  *   ngx_http_edge_auth_login.c      the login flow: redirect to the provider, the callback
  *   ngx_http_edge_auth_client.c     the module's HTTP client for the provider's endpoints
+ *   ngx_http_edge_auth_policy.c     route coverage: edge_auth_policy, edge_auth_public and
+ *                                   the route inventory
+ *   ngx_http_edge_auth_revoke.c     the revocation list in shared memory (logout)
+ *   ngx_http_edge_auth_logout.c     logout, back-channel and front-channel logout
+ *   ngx_http_edge_auth_refresh.c    token refresh, single flight across workers
  *
  * All authentication logic lives in the C++ core behind edge_auth.h; these files only adapt it to
  * nginx (configuration, requests, memory pools, logs).
@@ -45,12 +50,28 @@ typedef struct {
 } ngx_http_edge_auth_shm_source_t;
 
 
+typedef struct ngx_http_edge_auth_refresh_table_s  ngx_http_edge_auth_refresh_table_t;
+typedef struct ngx_http_edge_auth_refresh_s  ngx_http_edge_auth_refresh_t;
+
+
 typedef struct {
     ngx_queue_t                  sources;
+
+    /* token refreshes in flight and their results (ngx_http_edge_auth_refresh.c) */
+    ngx_http_edge_auth_refresh_table_t  *refresh;
+
+    /* the revocation list (ngx_http_edge_auth_revoke.c) */
+    ea_revocation_t             *revocations;
+    ngx_uint_t                   revocation_count;
+    ngx_uint_t                   revocation_capacity;
+    int64_t                      revocation_floor;      /* sessions issued up to it: refused */
+    uint64_t                     revocation_generation; /* bumped by every change */
 } ngx_http_edge_auth_shm_t;
 
 
 typedef struct ngx_http_edge_auth_provider_s  ngx_http_edge_auth_provider_t;
+typedef struct ngx_http_edge_auth_routes_s    ngx_http_edge_auth_routes_t;
+typedef struct ngx_http_edge_auth_route_s     ngx_http_edge_auth_route_t;
 
 #define NGX_HTTP_EDGE_AUTH_SOURCE_JWKS      0
 #define NGX_HTTP_EDGE_AUTH_SOURCE_METADATA  1
@@ -125,6 +146,15 @@ struct ngx_http_edge_auth_provider_s {
     ngx_http_upstream_conf_t     upstream;
     ngx_http_edge_auth_source_t *discovery;
     ngx_http_edge_auth_source_t *jwks;
+
+    time_t                       refresh_margin;    /* refresh this long before expiry */
+
+    /* signing out */
+    ngx_str_t                    logout_uri;
+    ngx_str_t                    post_logout_uri;
+    ngx_flag_t                   logout_token_hint;
+    ngx_str_t                    backchannel_logout_uri;
+    ngx_str_t                    frontchannel_logout_uri;
 };
 
 
@@ -148,12 +178,42 @@ typedef struct {
     ngx_uint_t                   token_cache_size;
     ea_token_cache_t            *token_cache;     /* per worker, made in init_process */
     ea_session_cache_t          *session_cache;   /* per worker, the same capacity */
+    ngx_http_edge_auth_routes_t *routes;          /* policy.c: every block, as merged */
+
+    /* revocations: auth_oidc_revocation_size, auth_oidc_revocation_file */
+    ngx_uint_t                   revocation_size;
+    ngx_str_t                    revocation_file;
+    ngx_open_file_t             *revocation_journal;
+    time_t                       max_session_timeout; /* longest session of any provider */
+    ea_revocation_set_t         *revocations;         /* per worker */
+    uint64_t                     revocations_generation;
+    int64_t                      revocation_floor;
 } ngx_http_edge_auth_main_conf_t;
 
 
 typedef struct {
     ngx_array_t                 *scrub_prefixes;  /* ngx_str_t, lower case; empty = off */
+
+    /* edge_auth_policy (policy.c); 0 = unset, inherited from http{} by policy.c itself */
+    ngx_uint_t                   policy;
+    ngx_str_t                    policy_file;
+    ngx_uint_t                   policy_line;
 } ngx_http_edge_auth_srv_conf_t;
+
+
+/*
+ * Route coverage (policy.c): where a server, location, if or limit_except block opens, and
+ * what edge_auth_public says about it. Filled when the block's configuration is created.
+ */
+typedef struct {
+    ngx_str_t                    text;            /* "location = /x", "if (...)", ... */
+    ngx_str_t                    file;
+    ngx_uint_t                   line;
+    ngx_str_t                    public_reason;   /* edge_auth_public; .data NULL: unset */
+    ngx_str_t                    public_file;
+    ngx_uint_t                   public_line;
+    ngx_http_edge_auth_route_t  *route;           /* set when nginx merges the block */
+} ngx_http_edge_auth_block_t;
 
 
 typedef struct {
@@ -190,6 +250,9 @@ typedef struct {
     /* built at merge time, immutable afterwards, freed with the cycle */
     ea_keyset_t                 *keys;
     ea_policy_t                 *policy;
+
+    /* route coverage (policy.c) */
+    ngx_http_edge_auth_block_t   block;
 } ngx_http_edge_auth_loc_conf_t;
 
 
@@ -206,10 +269,17 @@ typedef struct {
     ea_session_t                *session;        /* the opened session cookie */
     ngx_http_edge_auth_provider_t  *session_provider;
     ngx_http_edge_auth_login_t  *login;           /* a callback in progress */
+    ngx_http_edge_auth_refresh_t  *refresh;       /* a token refresh in progress */
     ngx_msec_t                   waited;         /* polling another worker's fetch */
     unsigned                     fetching:1;     /* a waited key fetch is in flight */
     unsigned                     forced:1;       /* an unknown kid already asked for keys */
     unsigned                     rejection_logged:1;
+    unsigned                     logout_done:1;     /* revoked and cookies cleared */
+    unsigned                     body_requested:1;  /* back-channel logout body */
+    unsigned                     body_reading:1;
+    unsigned                     body_read:1;
+    unsigned                     refetched:1;
+    ngx_str_t                    logout_hint;       /* the ID token for id_token_hint */
 } ngx_http_edge_auth_ctx_t;
 
 
@@ -279,6 +349,19 @@ ngx_int_t ngx_http_edge_auth_login(ngx_http_request_t *r,
     ngx_http_edge_auth_loc_conf_t *lcf, ngx_http_edge_auth_ctx_t *ctx);
 ngx_int_t ngx_http_edge_auth_callback(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx);
+ngx_int_t ngx_http_edge_auth_origin(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_str_t *origin,
+    ngx_str_t *redirect_uri);
+ngx_int_t ngx_http_edge_auth_redirect(ngx_http_request_t *r,
+    ngx_str_t *location);
+
+/* logout.c */
+ngx_int_t ngx_http_edge_auth_logout(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx);
+ngx_int_t ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx);
+ngx_int_t ngx_http_edge_auth_frontchannel(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx);
 
 /* oidc.c, shared with login.c */
 ngx_int_t ngx_http_edge_auth_cookie_headers(ngx_http_request_t *r,
@@ -292,6 +375,41 @@ ngx_int_t ngx_http_edge_auth_add_header(ngx_http_request_t *r, const char *name,
     ngx_str_t *value);
 
 #define NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS  32
+
+/* refresh.c */
+ngx_int_t ngx_http_edge_auth_refresh_init(ngx_log_t *log, ngx_slab_pool_t *shpool,
+    ngx_http_edge_auth_shm_t *sh);
+ngx_int_t ngx_http_edge_auth_refresh(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx,
+    ea_session_t **session, ea_session_cookies_t *jar);
+unsigned ngx_http_edge_auth_client_auth_method(ngx_http_edge_auth_provider_t *p,
+    ea_oidc_metadata_t *md);
+ngx_int_t ngx_http_edge_auth_wait_ms(ngx_http_request_t *r, ngx_msec_t ms);
+
+/* revoke.c */
+ngx_int_t ngx_http_edge_auth_revocations_init(ngx_log_t *log,
+    ngx_http_edge_auth_main_conf_t *amcf, ngx_slab_pool_t *shpool,
+    ngx_http_edge_auth_shm_t *sh);
+ngx_int_t ngx_http_edge_auth_revoke(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_revoke_kind_t kind, ea_str_t *value,
+    int64_t expires);
+ngx_int_t ngx_http_edge_auth_store_revocation(ngx_http_request_t *r,
+    ea_revocation_t *record);
+ngx_int_t ngx_http_edge_auth_revoked(ngx_http_request_t *r,
+    ngx_http_edge_auth_provider_t *p, ea_session_t *session,
+    ea_revoke_kind_t *kind);
+void ngx_http_edge_auth_revocations_exit(ngx_http_edge_auth_main_conf_t *amcf);
+char *ngx_http_edge_auth_revocation_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* policy.c: route coverage, all at configuration time */
+ngx_int_t ngx_http_edge_auth_policy_block(ngx_conf_t *cf,
+    ngx_http_edge_auth_block_t *block);
+ngx_int_t ngx_http_edge_auth_policy_record(ngx_conf_t *cf,
+    ngx_http_edge_auth_loc_conf_t *prev, ngx_http_edge_auth_loc_conf_t *conf);
+ngx_int_t ngx_http_edge_auth_policy_check(ngx_conf_t *cf);
+char *ngx_http_edge_auth_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_edge_auth_public(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 ngx_int_t ngx_http_edge_auth_scrub_handler(ngx_http_request_t *r);
 

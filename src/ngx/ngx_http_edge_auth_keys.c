@@ -849,11 +849,19 @@ ngx_http_edge_auth_wait(ngx_http_request_t *r, ngx_http_edge_auth_ctx_t *ctx)
 {
     ctx->waited += NGX_HTTP_EDGE_AUTH_WAIT_STEP;
 
+    return ngx_http_edge_auth_wait_ms(r, NGX_HTTP_EDGE_AUTH_WAIT_STEP);
+}
+
+
+/* The access handler runs again in `ms` milliseconds (the request is parked on a timer). */
+ngx_int_t
+ngx_http_edge_auth_wait_ms(ngx_http_request_t *r, ngx_msec_t ms)
+{
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_http_edge_auth_wait_handler;
 
     r->connection->write->delayed = 1;
-    ngx_add_timer(r->connection->write, NGX_HTTP_EDGE_AUTH_WAIT_STEP);
+    ngx_add_timer(r->connection->write, ms);
 
     return NGX_AGAIN;
 }
@@ -894,7 +902,8 @@ ngx_http_edge_auth_init_key_zone(ngx_conf_t *cf,
 {
     ngx_str_t  name;
 
-    if (amcf->sources.nelts == 0) {
+    /* remote keys and provider documents, and the revocation list of the providers */
+    if (amcf->sources.nelts == 0 && amcf->providers.nelts == 0) {
         return NGX_OK;
     }
 
@@ -959,6 +968,23 @@ ngx_http_edge_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         amcf->sh = oamcf->sh;
         amcf->shpool = oamcf->shpool;
 
+        /* providers added by this reload: the list starts now (its size needs a restart) */
+        if (amcf->providers.nelts && amcf->sh->revocations == NULL
+            && ngx_http_edge_auth_revocations_init(shm_zone->shm.log, amcf,
+                                                   amcf->shpool, amcf->sh)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (amcf->providers.nelts && amcf->sh->refresh == NULL
+            && ngx_http_edge_auth_refresh_init(shm_zone->shm.log, amcf->shpool,
+                                               amcf->sh)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
     } else if (shm_zone->shm.exists) {
         amcf->shpool = shpool;
         amcf->sh = shpool->data;
@@ -982,6 +1008,17 @@ ngx_http_edge_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         ngx_sprintf(shpool->log_ctx, " in edge_auth zone \"%V\"%Z",
                     &shm_zone->shm.name);
+
+        if (amcf->providers.nelts
+            && (ngx_http_edge_auth_revocations_init(shm_zone->shm.log, amcf,
+                                                    shpool, amcf->sh)
+                != NGX_OK
+                || ngx_http_edge_auth_refresh_init(shm_zone->shm.log, shpool,
+                                                   amcf->sh)
+                   != NGX_OK))
+        {
+            return NGX_ERROR;
+        }
     }
 
     /*

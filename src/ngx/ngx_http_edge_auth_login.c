@@ -38,11 +38,6 @@ static ngx_int_t ngx_http_edge_auth_login_start(ngx_http_request_t *r,
 static ngx_int_t ngx_http_edge_auth_unauthorized(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p);
 static ngx_uint_t ngx_http_edge_auth_is_navigation(ngx_http_request_t *r);
-static ngx_int_t ngx_http_edge_auth_origin(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ngx_str_t *origin,
-    ngx_str_t *redirect_uri);
-static ngx_int_t ngx_http_edge_auth_redirect(ngx_http_request_t *r,
-    ngx_str_t *location);
 static ngx_int_t ngx_http_edge_auth_exchange(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_login_t *login);
 static void ngx_http_edge_auth_token_done(ngx_http_request_t *sr, void *data,
@@ -203,7 +198,7 @@ ngx_http_edge_auth_is_navigation(ngx_http_request_t *r)
  * only: the configured absolute redirect_uri, or else the server's primary server_name with the
  * connection's scheme and port. Never the Host header or X-Forwarded-*.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_edge_auth_origin(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ngx_str_t *origin,
     ngx_str_t *redirect_uri)
@@ -270,7 +265,7 @@ ngx_http_edge_auth_origin(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_edge_auth_redirect(ngx_http_request_t *r, ngx_str_t *location)
 {
     ngx_str_t  no_store = ngx_string("no-store");
@@ -733,6 +728,34 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
 }
 
 
+/*
+ * How the client authenticates at the token endpoint: as configured (token_endpoint_auth_method,
+ * what the client was registered with), else client_secret_basic unless the provider only takes
+ * client_secret_post; a public client sends its id in the body. 0: nothing that works.
+ */
+unsigned
+ngx_http_edge_auth_client_auth_method(ngx_http_edge_auth_provider_t *p,
+    ea_oidc_metadata_t *md)
+{
+    if (p->auth_method && p->client_secret.len) {
+        return p->auth_method;
+    }
+
+    if (p->client_secret.len == 0
+        || (!(md->token_auth_methods & EA_OIDC_AUTH_BASIC)
+            && (md->token_auth_methods & EA_OIDC_AUTH_POST)))
+    {
+        return EA_OIDC_AUTH_POST;
+    }
+
+    if (md->token_auth_methods & EA_OIDC_AUTH_BASIC) {
+        return EA_OIDC_AUTH_BASIC;
+    }
+
+    return 0;
+}
+
+
 /* The code exchange: a form POST to the token endpoint through the module's client. */
 static ngx_int_t
 ngx_http_edge_auth_exchange(ngx_http_request_t *r,
@@ -758,23 +781,9 @@ ngx_http_edge_auth_exchange(ngx_http_request_t *r,
     client.redirect_uri.data = (const char *) redirect_uri.data;
     client.redirect_uri.len = redirect_uri.len;
 
-    /*
-     * As configured (token_endpoint_auth_method, what the client was registered with), else
-     * client_secret_basic unless the provider only takes client_secret_post.
-     */
-    if (p->auth_method && p->client_secret.len) {
-        client.auth_method = p->auth_method;
+    client.auth_method = ngx_http_edge_auth_client_auth_method(p, md);
 
-    } else if (p->client_secret.len == 0
-        || (!(md->token_auth_methods & EA_OIDC_AUTH_BASIC)
-            && (md->token_auth_methods & EA_OIDC_AUTH_POST)))
-    {
-        client.auth_method = EA_OIDC_AUTH_POST;
-
-    } else if (md->token_auth_methods & EA_OIDC_AUTH_BASIC) {
-        client.auth_method = EA_OIDC_AUTH_BASIC;
-
-    } else {
+    if (client.auth_method == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "edge_auth: provider \"%V\": the token endpoint takes "
                       "neither client_secret_basic nor client_secret_post",

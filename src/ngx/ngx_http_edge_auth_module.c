@@ -119,6 +119,20 @@ static ngx_command_t  ngx_http_edge_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("auth_oidc_revocation_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_edge_auth_main_conf_t, revocation_size),
+      NULL },
+
+    { ngx_string("auth_oidc_revocation_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_revocation_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("oidc_provider"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
       ngx_http_edge_auth_oidc_provider,
@@ -232,6 +246,20 @@ static ngx_command_t  ngx_http_edge_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("edge_auth_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_policy,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("edge_auth_public"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_edge_auth_public,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -315,6 +343,11 @@ ngx_http_edge_auth_init(ngx_conf_t *cf)
 
     *h = ngx_http_edge_auth_oidc_handler;
 
+    /* every location is final here: edge_auth_policy and the route inventory */
+    if (ngx_http_edge_auth_policy_check(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
 }
 
@@ -370,6 +403,8 @@ ngx_http_edge_auth_exit_process(ngx_cycle_t *cycle)
         ea_session_cache_free(amcf->session_cache);
         amcf->session_cache = NULL;
     }
+
+    ngx_http_edge_auth_revocations_exit(amcf);
 
     src = amcf->sources.elts;
 
@@ -465,6 +500,7 @@ ngx_http_edge_auth_create_main_conf(ngx_conf_t *cf)
     }
 
     amcf->token_cache_size = NGX_CONF_UNSET_UINT;
+    amcf->revocation_size = NGX_CONF_UNSET_UINT;
 
     return amcf;
 }
@@ -475,8 +511,26 @@ ngx_http_edge_auth_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_edge_auth_main_conf_t  *amcf = conf;
 
+    ngx_uint_t                       i;
+    ngx_http_edge_auth_provider_t  **p;
+
     ngx_conf_init_uint_value(amcf->token_cache_size,
                              NGX_HTTP_EDGE_AUTH_TOKEN_CACHE);
+
+    /* 48 bytes each in the shared zone; 4096 take 192 KiB of the default 1 MiB */
+    ngx_conf_init_uint_value(amcf->revocation_size, 4096);
+
+    if (amcf->revocation_size < 16 || amcf->revocation_size > 1000000) {
+        return "auth_oidc_revocation_size must be between 16 and 1000000";
+    }
+
+    /* how long a record that refuses everything (a full list) must live */
+    p = amcf->providers.elts;
+
+    for (i = 0; i < amcf->providers.nelts; i++) {
+        amcf->max_session_timeout = ngx_max(amcf->max_session_timeout,
+                                            p[i]->session_timeout);
+    }
 
     return NGX_CONF_OK;
 }
@@ -562,6 +616,10 @@ ngx_http_edge_auth_create_loc_conf(ngx_conf_t *cf)
     conf->max_token_size = NGX_CONF_UNSET_SIZE;
     conf->require_error = NGX_CONF_UNSET_UINT;
 
+    if (ngx_http_edge_auth_policy_block(cf, &conf->block) != NGX_OK) {
+        return NULL;
+    }
+
     return conf;
 }
 
@@ -574,6 +632,11 @@ ngx_http_edge_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     char        *rv;
     ngx_uint_t   own_policy;
+
+    /* first, before anything is inherited: what this block sets itself (route coverage) */
+    if (ngx_http_edge_auth_policy_record(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_UNSET) {
         if (prev->jwt == NGX_HTTP_EDGE_AUTH_JWT_UNSET) {

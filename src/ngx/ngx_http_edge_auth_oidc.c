@@ -24,6 +24,17 @@ static ngx_int_t ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
 static void ngx_http_edge_auth_free_provider(void *data);
 static char *ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
     ngx_http_edge_auth_provider_t *p);
+static char *ngx_http_edge_auth_provider_logout_finish(ngx_conf_t *cf,
+    ngx_http_edge_auth_provider_t *p);
+
+
+/* The request is for one of the provider's own paths (empty: not configured). */
+static ngx_inline ngx_uint_t
+ngx_http_edge_auth_path_is(ngx_str_t *uri, ngx_str_t *path)
+{
+    return path->len && uri->len == path->len
+           && ngx_strncmp(uri->data, path->data, path->len) == 0;
+}
 
 
 ngx_int_t
@@ -38,6 +49,7 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
     ea_session_times_t               times;
     ea_session_cookies_t             jar;
     ngx_int_t                        rc2;
+    ea_revoke_kind_t                 revoked;
     ea_session_status_t              rc;
     ngx_http_edge_auth_ctx_t        *ctx;
     ngx_http_edge_auth_provider_t   *p;
@@ -63,6 +75,18 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         && ngx_strncmp(r->uri.data, p->redirect_path.data, r->uri.len) == 0)
     {
         return ngx_http_edge_auth_callback(r, p, ctx);
+    }
+
+    if (ngx_http_edge_auth_path_is(&r->uri, &p->logout_uri)) {
+        return ngx_http_edge_auth_logout(r, p, ctx);
+    }
+
+    if (ngx_http_edge_auth_path_is(&r->uri, &p->backchannel_logout_uri)) {
+        return ngx_http_edge_auth_backchannel(r, p, ctx);
+    }
+
+    if (ngx_http_edge_auth_path_is(&r->uri, &p->frontchannel_logout_uri)) {
+        return ngx_http_edge_auth_frontchannel(r, p, ctx);
     }
 
     /* opened before an internal redirect: its cookie has already been stripped */
@@ -98,6 +122,47 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         rc = ea_session_open_cached(amcf->session_cache, p->sealer, p->keys,
                                     &jar, now, &session, detail,
                                     sizeof(detail));
+
+        /* logged out: the cookie still opens, the revocation list says no */
+        if (rc == EA_SESSION_OK
+            && ngx_http_edge_auth_revoked(r, p, session, &revoked))
+        {
+            ea_session_free(session);
+            session = NULL;
+            rc = EA_SESSION_ERR_REVOKED;
+            ngx_snprintf((u_char *) detail, sizeof(detail) - 1, "by its %s%Z",
+                         revoked == EA_REVOKE_SID ? "provider session (sid)"
+                         : revoked == EA_REVOKE_SUB ? "user (sub)"
+                         : "session id");
+        }
+
+        /* an access token about to expire is refreshed first (once, for all workers) */
+        if (rc == EA_SESSION_OK && p->issuer.len) {
+            rc2 = ngx_http_edge_auth_refresh(r, p, ctx, &session, &jar);
+
+            if (rc2 != NGX_OK) {
+                ea_session_free(session);
+                session = NULL;
+            }
+
+            if (rc2 == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+
+            if (rc2 == NGX_ERROR) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "edge_auth: auth_oidc refused request: the "
+                              "access token has expired and could not be "
+                              "refreshed, provider \"%V\"", &p->name);
+                return NGX_HTTP_SERVICE_UNAVAILABLE;
+            }
+
+            if (rc2 == NGX_DECLINED) {
+                rc = EA_SESSION_ERR_EXPIRED;
+                ngx_cpystrn((u_char *) detail, (u_char *) "the provider refused "
+                            "to refresh its tokens", sizeof(detail));
+            }
+        }
     }
 
     if (rc != EA_SESSION_OK) {
@@ -472,6 +537,8 @@ ngx_http_edge_auth_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     p->allow_http = NGX_CONF_UNSET;
     p->timeout = NGX_CONF_UNSET_MSEC;
     p->login_timeout = NGX_CONF_UNSET;
+    p->logout_token_hint = NGX_CONF_UNSET;
+    p->refresh_margin = NGX_CONF_UNSET;
 
     slot = ngx_array_push(&amcf->providers);
     if (slot == NULL) {
@@ -557,7 +624,15 @@ ngx_http_edge_auth_provider_string(ngx_str_t *name, ngx_str_t *value,
         { ngx_string("redirect_uri"),
           offsetof(ngx_http_edge_auth_provider_t, redirect_uri) },
         { ngx_string("extra_auth_args"),
-          offsetof(ngx_http_edge_auth_provider_t, extra_auth_args) }
+          offsetof(ngx_http_edge_auth_provider_t, extra_auth_args) },
+        { ngx_string("logout_uri"),
+          offsetof(ngx_http_edge_auth_provider_t, logout_uri) },
+        { ngx_string("post_logout_uri"),
+          offsetof(ngx_http_edge_auth_provider_t, post_logout_uri) },
+        { ngx_string("backchannel_logout_uri"),
+          offsetof(ngx_http_edge_auth_provider_t, backchannel_logout_uri) },
+        { ngx_string("frontchannel_logout_uri"),
+          offsetof(ngx_http_edge_auth_provider_t, frontchannel_logout_uri) }
     };
 
     for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -733,6 +808,10 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
             rv = "takes client_secret_basic or client_secret_post";
         }
 
+    } else if (ngx_http_edge_auth_is("logout_token_hint")) {
+        rv = ngx_http_edge_auth_provider_flag(cf, &value[1],
+                                              &p->logout_token_hint);
+
     } else if (ngx_http_edge_auth_is("allow_http")) {
         rv = ngx_http_edge_auth_provider_flag(cf, &value[1], &p->allow_http);
 
@@ -747,6 +826,9 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
                 rv = "has an invalid time";
             }
         }
+
+    } else if (ngx_http_edge_auth_is("refresh_margin")) {
+        rv = ngx_http_edge_auth_provider_time(cf, &value[1], &p->refresh_margin);
 
     } else if (ngx_http_edge_auth_is("login_timeout")) {
         rv = ngx_http_edge_auth_provider_time(cf, &value[1], &p->login_timeout);
@@ -799,7 +881,10 @@ ngx_http_edge_auth_provider_directive(ngx_conf_t *cf, ngx_command_t *dummy,
                            "config_url, redirect_uri, "
                            "scope, extra_auth_args, pkce, allow_http, "
                            "ssl_trusted_certificate, provider_timeout, "
-                           "login_timeout, cookie_name, cookie_domain, "
+                           "login_timeout, refresh_margin, logout_uri, "
+                           "post_logout_uri, "
+                           "logout_token_hint, backchannel_logout_uri, "
+                           "frontchannel_logout_uri, cookie_name, cookie_domain, "
                            "cookie_samesite, cookie_secure, strip_cookies, "
                            "session_key_file, session_timeout, "
                            "session_idle_timeout and session_claims", name);
@@ -959,7 +1044,83 @@ ngx_http_edge_auth_provider_finish(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_edge_auth_provider_logout_finish(cf, p) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_edge_auth_provider_login_finish(cf, p);
+}
+
+
+/* The sign-out settings: paths served inside auth_oidc locations, and where to land after. */
+static char *
+ngx_http_edge_auth_provider_logout_finish(ngx_conf_t *cf,
+    ngx_http_edge_auth_provider_t *p)
+{
+    ea_str_t     url;
+    ngx_str_t   *paths[3];
+    ngx_uint_t   i;
+
+    static const char  *names[] = {
+        "logout_uri", "backchannel_logout_uri", "frontchannel_logout_uri"
+    };
+
+    ngx_conf_init_value(p->logout_token_hint, 0);
+
+    paths[0] = &p->logout_uri;
+    paths[1] = &p->backchannel_logout_uri;
+    paths[2] = &p->frontchannel_logout_uri;
+
+    for (i = 0; i < 3; i++) {
+        if (paths[i]->len == 0) {
+            continue;
+        }
+
+        if (paths[i]->data[0] != '/'
+            || ngx_strlchr(paths[i]->data, paths[i]->data + paths[i]->len, '?'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\": %s \"%V\" must be a "
+                               "path without a query, e.g. \"/logout\"",
+                               &p->name, names[i], paths[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        if (i > 0 && p->issuer.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\": %s needs \"issuer\": "
+                               "the provider's logouts are checked against it",
+                               &p->name, names[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (p->post_logout_uri.len) {
+        url.data = (const char *) p->post_logout_uri.data;
+        url.len = p->post_logout_uri.len;
+
+        if (p->post_logout_uri.data[0] == '/'
+            ? !ea_oidc_return_path_ok(url.data, url.len)
+            : !ea_oidc_url_ok(&url, (int) (p->allow_http == 1
+                                           || !p->cookie_secure)))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oidc_provider \"%V\": post_logout_uri \"%V\" "
+                               "must be a plain path on this site or an "
+                               "absolute https URL", &p->name,
+                               &p->post_logout_uri);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (p->logout_token_hint && p->logout_uri.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "oidc_provider \"%V\": logout_token_hint needs "
+                           "logout_uri", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -1067,7 +1228,7 @@ ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
     ngx_http_edge_auth_provider_t *p)
 {
     u_char                   *q, *last;
-    ea_str_t                  url;
+    ea_str_t                  url, *claim;
     ngx_str_t                 bad;
     ngx_uint_t                i;
 #if (NGX_HTTP_SSL)
@@ -1086,7 +1247,8 @@ ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
             || p->auth_method
             || p->pkce != NGX_CONF_UNSET || p->allow_http != NGX_CONF_UNSET
             || p->timeout != NGX_CONF_UNSET_MSEC
-            || p->login_timeout != NGX_CONF_UNSET)
+            || p->login_timeout != NGX_CONF_UNSET
+            || p->refresh_margin != NGX_CONF_UNSET)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "oidc_provider \"%V\" needs \"issuer\" for "
@@ -1103,6 +1265,7 @@ ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
     ngx_conf_init_value(p->pkce, 1);
     ngx_conf_init_msec_value(p->timeout, 10000);
     ngx_conf_init_value(p->login_timeout, 600);
+    ngx_conf_init_value(p->refresh_margin, 30);
     p->max_pending_logins = 7;
 
     url.data = (const char *) p->issuer.data;
@@ -1270,6 +1433,32 @@ ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
 
     if (p->scope.len == 0) {
         ngx_str_set(&p->scope, "openid");
+    }
+
+    /* the provider's session id is kept in every session: back-channel logout names it */
+    for (i = 0; p->claims && i < p->claims->nelts; i++) {
+        claim = (ea_str_t *) p->claims->elts + i;
+
+        if (claim->len == 3 && ngx_strncmp(claim->data, "sid", 3) == 0) {
+            break;
+        }
+    }
+
+    if (p->claims == NULL || i == p->claims->nelts) {
+        if (p->claims == NULL) {
+            p->claims = ngx_array_create(cf->pool, 1, sizeof(ea_str_t));
+            if (p->claims == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        claim = ngx_array_push(p->claims);
+        if (claim == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        claim->data = "sid";
+        claim->len = 3;
     }
 
     for (i = 0; i < p->extra_auth_args.len; i++) {

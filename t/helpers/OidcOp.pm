@@ -137,7 +137,8 @@ END {
 
 my $SEQ = 0;
 
-# OidcOp->start(dir => D, clients => [...], port => 0, cert => F, key => F, jwks => F)
+# OidcOp->start(dir => D, clients => [...], port => 0, cert => F, key => F, jwks => F,
+#               access_ttl => SECONDS)
 sub start {
     my ($class, %o) = @_;
     if (my $why = unavailable()) { croak "OidcOp: $why" }
@@ -150,6 +151,7 @@ sub start {
     my @args = ('--port', $o{port} // 0, '--clients', $clients);
     push @args, '--cert', $o{cert}, '--key', $o{key} if $o{cert};
     push @args, '--jwks', $o{jwks} if $o{jwks};
+    push @args, '--access-ttl', $o{access_ttl} if $o{access_ttl};
     my $log = "$dir/op-$n.log";
     my ($pid, $issuer, $out) = _spawn(script => "$ROOT/t/helpers/op/provider.js",
                                       args => \@args, log => $log);

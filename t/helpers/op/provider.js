@@ -3,7 +3,7 @@
 // development-only login and consent pages: any login name is accepted (sub = that name).
 //
 //   node t/helpers/op/provider.js --port 1995 [--clients FILE | --clients-json JSON]
-//                                 [--cert FILE --key FILE] [--jwks FILE]
+//                                 [--cert FILE --key FILE] [--jwks FILE] [--access-ttl SECONDS]
 //
 // --port (or $OP_PORT; 0 = any free port) on 127.0.0.1; the issuer is http://127.0.0.1:<port>,
 // or https://... with --cert/--key (PEM). Clients: a JSON array of
@@ -75,7 +75,15 @@ async function main() {
     clients,
     jwks,
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
-    features: { devInteractions: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      // RP-Initiated Logout (end_session_endpoint) is on by default; Back-Channel Logout lets
+      // the provider tell nginx about a logout it handled (clients register
+      // backchannel_logout_uri). The ID tokens carry `sid` for it.
+      backchannelLogout: { enabled: true },
+      // token revocation (RFC 7009): a test revokes a refresh token behind nginx's back
+      revocation: { enabled: true },
+    },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     // the ID token itself carries the scopes' claims (not only the userinfo endpoint)
@@ -94,8 +102,10 @@ async function main() {
     async issueRefreshToken(ctx, client, code) {
       return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access');
     },
+    // every refresh gets a new refresh token and retires the old one (one use each)
+    rotateRefreshToken: true,
     ttl: {
-      AccessToken: 300,
+      AccessToken: Number(args['access-ttl'] ?? 300),
       AuthorizationCode: 60,
       IdToken: 300,
       Interaction: 600,
@@ -114,6 +124,13 @@ async function main() {
     }
   });
   provider.on('server_error', (ctx, err) => console.error('op server_error:', err));
+  // one line per token grant in the log, so tests can count refreshes
+  provider.on('grant.success', (ctx) => {
+    console.error(`op grant.success ${ctx.oidc.params.grant_type} ${ctx.oidc.client?.clientId}`);
+  });
+  provider.on('grant.error', (ctx, err) => {
+    console.error(`op grant.error ${ctx.oidc.params?.grant_type} ${err.error || err.message}`);
+  });
 
   server.on('request', provider.callback());
   process.stdout.write(`ready ${issuer}\n`);
