@@ -190,7 +190,9 @@ for (1 .. 40) {
     select undef, undef, undef, 0.1;
 }
 ok($bc_ok, 'the provider\'s back-channel logout reached nginx') or diag($log);
-is(replay(\@bob_copy)->{status}, 302, 'bob\'s session (and any copy of it) no longer opens');
+my @bob_after = map { replay(\@bob_copy)->{status} } 1 .. 6;
+is_deeply(\@bob_after, [(302) x 6],
+          'bob\'s session (and any copy of it) no longer opens, on either worker');
 
 # ---- logout tokens that break the rules -----------------------------------------------------
 my $now = time;
