@@ -1,6 +1,6 @@
 # Every file in conf-examples/ passes `nginx -t` with the built module, so the examples stay true
-# to the code. Paths to keys, client secrets and certificates are pointed at files made here, and
-# the example hosts at 127.0.0.1 (nginx resolves proxy_pass hosts at start, and tests have no DNS).
+# to the code. Paths to keys, client secrets, certificates and logs are pointed at files made here,
+# and the example hosts at 127.0.0.1 (nginx resolves proxy_pass hosts at start, and tests have no DNS).
 
 use strict;
 use warnings;
@@ -51,6 +51,7 @@ for my $example (@examples) {
     $conf =~ s{/etc/nginx/tls/\S+\.crt}{$dir/tls.crt}g;
     $conf =~ s{/etc/nginx/tls/\S+\.key}{$dir/tls.key}g;
     $conf =~ s{/etc/ssl/certs/ca-certificates\.crt}{$dir/tls.crt}g;
+    $conf =~ s{/var/log/nginx/}{$dir/logs/}g;
     $conf =~ s{(https?://)[a-z0-9.-]+\.example\.com}{${1}127.0.0.1}g;
     # nginx -t needs no pid file or temp paths of the system's nginx
     $conf = "pid $dir/logs/nginx.pid;\nerror_log $dir/logs/error.log;\n$conf";

@@ -3,7 +3,8 @@
  *
  *   ngx_http_edge_auth_module.c     module, directives, configuration create/merge, phase setup
  *   ngx_http_edge_auth_jwt.c        the access-phase handler for auth_jwt
- *   ngx_http_edge_auth_variables.c  $jwt_claim_*, $jwt_header_*, $jwt_payload, claim_set vars
+ *   ngx_http_edge_auth_variables.c  $jwt_claim_*, $jwt_header_*, $jwt_payload, claim_set vars,
+ *                                   $oidc_*, and the audit variables $edge_auth_*
  *   ngx_http_edge_auth_scrub.c      removal of client-sent identity headers
  *   ngx_http_edge_auth_keys.c       remote JWKS (auth_jwt_key_request): shared-memory cache,
  *                                   single-flight fetches through subrequests, rotation
@@ -203,17 +204,22 @@ typedef struct {
 
 /*
  * Route coverage (policy.c): where a server, location, if or limit_except block opens, and
- * what edge_auth_public says about it. Filled when the block's configuration is created.
+ * what edge_auth_public says about it. Filled when the block's configuration is created;
+ * public_in and route when it is merged.
  */
-typedef struct {
+typedef struct ngx_http_edge_auth_block_s  ngx_http_edge_auth_block_t;
+
+struct ngx_http_edge_auth_block_s {
     ngx_str_t                    text;            /* "location = /x", "if (...)", ... */
     ngx_str_t                    file;
     ngx_uint_t                   line;
     ngx_str_t                    public_reason;   /* edge_auth_public; .data NULL: unset */
     ngx_str_t                    public_file;
     ngx_uint_t                   public_line;
+    ngx_http_edge_auth_block_t  *public_in;       /* the edge_auth_public that applies here,
+                                                     its own or inherited; NULL: none */
     ngx_http_edge_auth_route_t  *route;           /* set when nginx merges the block */
-} ngx_http_edge_auth_block_t;
+};
 
 
 typedef struct {
@@ -259,6 +265,20 @@ typedef struct {
 typedef struct ngx_http_edge_auth_login_s  ngx_http_edge_auth_login_t;
 
 
+/* The audit trail ($edge_auth_* variables): what the last check of a request decided. */
+#define NGX_HTTP_EDGE_AUTH_AUDIT_NONE      0
+#define NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW     1
+#define NGX_HTTP_EDGE_AUTH_AUDIT_DENY      2
+#define NGX_HTTP_EDGE_AUTH_AUDIT_REDIRECT  3
+#define NGX_HTTP_EDGE_AUTH_AUDIT_PASS      4
+#define NGX_HTTP_EDGE_AUTH_AUDIT_LOGOUT    5
+
+/* who the deciding check is for */
+#define NGX_HTTP_EDGE_AUTH_ACTOR_NONE      0
+#define NGX_HTTP_EDGE_AUTH_ACTOR_USER      1   /* auth_oidc: a browser session */
+#define NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT    2   /* auth_jwt: a bearer token */
+
+
 /*
  * Per-request state across re-entries of the access handler. It survives internal redirects
  * (see ngx_http_edge_auth_get_ctx): the session cookie is stripped from the request once opened,
@@ -279,8 +299,29 @@ typedef struct {
     unsigned                     body_reading:1;
     unsigned                     body_read:1;
     unsigned                     refetched:1;
+    unsigned                     audit_decision:3;  /* NGX_HTTP_EDGE_AUTH_AUDIT_* */
+    unsigned                     audit_actor:2;     /* NGX_HTTP_EDGE_AUTH_ACTOR_* */
+    const char                  *audit_reason;      /* a static reason code, or NULL */
+    ngx_str_t                    audit_subject;     /* sign-in and sign-out only; else the */
+    ngx_str_t                    audit_session;     /* token's or session's, read on use */
     ngx_str_t                    logout_hint;       /* the ID token for id_token_hint */
 } ngx_http_edge_auth_ctx_t;
+
+
+/*
+ * Records a decision (the reason: a stable code of docs/reason-codes.md, or NULL). Called at
+ * every outcome of a check; the last call of a request wins. Nothing is rendered here.
+ */
+static ngx_inline void
+ngx_http_edge_auth_audit(ngx_http_edge_auth_ctx_t *ctx, ngx_uint_t decision,
+    ngx_uint_t actor, const char *reason)
+{
+    ctx->audit_decision = decision;
+    ctx->audit_actor = actor;
+    ctx->audit_reason = reason;
+    ctx->audit_subject.len = 0;
+    ctx->audit_session.len = 0;
+}
 
 
 /* A response from the provider, as the module's client read it. */

@@ -3,7 +3,8 @@
  *
  * One pass per request: find the token (Authorization: Bearer, or the token=$variable), let the
  * core verify it against the location's keys and policy, then evaluate auth_jwt_require. Every
- * rejection is one info-level log line with a stable reason code and an RFC 6750 challenge.
+ * rejection is one info-level log line with a stable reason code and an RFC 6750 challenge, and
+ * every outcome is recorded for the audit variables.
  * Nothing here can let a request through on an error path: the only NGX_OK is after the core
  * returned EA_OK and every requirement held.
  */
@@ -41,20 +42,6 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    rc = ngx_http_edge_auth_bearer(r, lcf, &token);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "edge_auth: auth_jwt rejected request: no_credentials "
-                      "(no bearer token)");
-        return ngx_http_edge_auth_challenge(r, lcf, NGX_HTTP_UNAUTHORIZED,
-                                            NULL);
-    }
-
     ctx = ngx_http_edge_auth_get_ctx(r, 1);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -65,6 +52,27 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
      * is not exported for a location that refuses its token.
      */
     ctx->token = NULL;
+
+    /* the audit record until an outcome replaces it: every error path is a refusal */
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT, "internal");
+
+    rc = ngx_http_edge_auth_bearer(r, lcf, &token);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "edge_auth: auth_jwt rejected request: no_credentials "
+                      "(no bearer token)");
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT,
+                                 "no_credentials");
+        return ngx_http_edge_auth_challenge(r, lcf, NGX_HTTP_UNAUTHORIZED,
+                                            NULL);
+    }
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_edge_auth_module);
 
@@ -86,6 +94,9 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
                           "edge_auth: auth_jwt rejected request: no_keys "
                           "(no usable keys from \"%V\": see the JWKS fetch "
                           "warnings)", &lcf->key_source->uri);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT,
+                                     "no_keys");
             /* the token may be fine; we cannot tell, so neither 401 nor pass */
             return NGX_HTTP_SERVICE_UNAVAILABLE;
         }
@@ -112,6 +123,10 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: auth_jwt rejected request: %s (%s)",
                       ea_status_reason(status), detail);
+
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT,
+                                 ea_status_reason(status));
 
         switch (status) {
 
@@ -155,6 +170,9 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
                       "(auth_jwt_require value #%ui is empty or \"0\")",
                       failed + 1);
 
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT, "claim");
+
         return ngx_http_edge_auth_challenge(r, lcf, lcf->require_error,
                    lcf->require_error == NGX_HTTP_FORBIDDEN
                    ? "insufficient_scope" : "invalid_token");
@@ -162,6 +180,9 @@ ngx_http_edge_auth_jwt_handler(ngx_http_request_t *r)
 
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "edge_auth: auth_jwt accepted token");
+
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT, NULL);
 
     return NGX_OK;
 }

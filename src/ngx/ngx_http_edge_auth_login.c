@@ -13,7 +13,8 @@
  *
  * The discovery document and the JWKS come from the shared zone (keys.c); a request that finds
  * them missing waits for one fetch and runs again. The access handler is re-entered after each
- * wait; `ctx->login` remembers how far a callback got.
+ * wait; `ctx->login` remembers how far a callback got. Each outcome is recorded for the audit
+ * variables (ngx_http_edge_auth_audit), with the reason codes of docs/reason-codes.md.
  */
 
 #include "ngx_http_edge_auth.h"
@@ -43,13 +44,14 @@ static ngx_int_t ngx_http_edge_auth_exchange(ngx_http_request_t *r,
 static void ngx_http_edge_auth_token_done(ngx_http_request_t *sr, void *data,
     ngx_http_edge_auth_response_t *resp);
 static ngx_int_t ngx_http_edge_auth_finish_login(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_login_t *login,
-    ea_token_t *id_token);
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_http_edge_auth_login_t *login, ea_token_t *id_token);
 
 
 /*
- * A request of an auth_oidc location without a usable session (the reason is already logged):
- * start a login, answer 401, or let it through with an empty identity.
+ * A request of an auth_oidc location without a usable session (the reason is already logged,
+ * and recorded as a refusal): start a login, answer 401, or let it through with an empty
+ * identity.
  */
 ngx_int_t
 ngx_http_edge_auth_login(ngx_http_request_t *r,
@@ -63,6 +65,9 @@ ngx_http_edge_auth_login(ngx_http_request_t *r,
     mode = lcf->oidc_unauth;
 
     if (mode == NGX_HTTP_EDGE_AUTH_UNAUTH_PASS) {
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_PASS,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 ctx->audit_reason);
         return NGX_OK;
     }
 
@@ -297,8 +302,14 @@ ngx_http_edge_auth_login_start(ngx_http_request_t *r,
     ngx_uint_t            samesite;
     ea_cookie_t           flow_cookie;
     ea_oidc_login_t       login;
+    const char           *why;
     ea_oidc_metadata_t   *md;
     ea_oidc_removals_t    removals;
+
+    /* why the browser must sign in, for the redirect; until then, a refusal */
+    why = ctx->audit_reason;
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, "internal");
 
     rc = ngx_http_edge_auth_source_ready(r, p->discovery, ctx, 0);
 
@@ -317,6 +328,9 @@ ngx_http_edge_auth_login_start(ngx_http_request_t *r,
                       "edge_auth: provider \"%V\": cannot start a login: no "
                       "usable discovery document from \"%V\"", &p->name,
                       &p->config_url);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 "provider_unavailable");
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -392,6 +406,9 @@ ngx_http_edge_auth_login_start(ngx_http_request_t *r,
     loc.data = (u_char *) location.data;
     loc.len = location.len;
 
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_REDIRECT,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, why);
+
     return ngx_http_edge_auth_redirect(r, &loc);
 }
 
@@ -466,6 +483,9 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
     login = ctx->login;
     now = (int64_t) ngx_time();
 
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, "internal");
+
     if (login == NULL) {
         login = ngx_pcalloc(r->pool, sizeof(ngx_http_edge_auth_login_t));
         if (login == NULL) {
@@ -478,6 +498,8 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "edge_auth: provider \"%V\": callback rejected: "
                           "method is not GET", &p->name);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER, "method");
             return NGX_HTTP_NOT_ALLOWED;
         }
 
@@ -495,12 +517,19 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
                               "state (%s); starting a new sign-in", &p->name,
                               detail);
                 ctx->login = NULL;
+                ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                         NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                         "flow_missing");
+
                 return ngx_http_edge_auth_login_start(r, p, ctx, &root);
             }
 
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "edge_auth: provider \"%V\": callback rejected: %s",
                           &p->name, detail);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "bad_request");
             return NGX_HTTP_BAD_REQUEST;
         }
 
@@ -508,6 +537,9 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "edge_auth: provider \"%V\": callback rejected: too "
                           "many Cookie headers", &p->name);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "too_large");
             return NGX_HTTP_BAD_REQUEST;
         }
 
@@ -560,6 +592,9 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
                           "provider: error \"%*s\"", &p->name,
                           ngx_min(login->cb.error.len, 64),
                           login->cb.error.data);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "provider_error");
             return NGX_HTTP_FORBIDDEN;
         }
 
@@ -570,6 +605,10 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
                           "usable login flow: %s (%s); starting a new sign-in",
                           &p->name, ea_oidc_flow_reason(frc), detail);
             ctx->login = NULL;
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     ea_oidc_flow_reason(frc));
+
             return ngx_http_edge_auth_login_start(r, p, ctx, &root);
         }
 
@@ -587,6 +626,8 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
                           "edge_auth: provider \"%V\": callback rejected: the "
                           "response's issuer is not this provider's (mix-up)",
                           &p->name);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER, "issuer");
             return NGX_HTTP_UNAUTHORIZED;
         }
     }
@@ -604,6 +645,9 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "edge_auth: provider \"%V\": callback cannot complete: "
                       "no usable discovery document", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 "provider_unavailable");
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -613,10 +657,20 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
                           "edge_auth: provider \"%V\": callback rejected: no "
                           "iss parameter, which the provider promises "
                           "(RFC 9207)", &p->name);
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER, "issuer");
             return NGX_HTTP_UNAUTHORIZED;
         }
 
-        return ngx_http_edge_auth_exchange(r, p, login);
+        rc = ngx_http_edge_auth_exchange(r, p, login);
+
+        if (rc == NGX_HTTP_BAD_GATEWAY) {
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "provider_unavailable");
+        }
+
+        return rc;
     }
 
     if (!login->token_done) {
@@ -624,6 +678,11 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
     }
 
     if (!login->token_parsed) {
+        /* whatever the token endpoint did wrong, it is not the browser's doing */
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 "provider_unavailable");
+
         if (login->response.status == 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "edge_auth: provider \"%V\": token endpoint: %s",
@@ -657,6 +716,8 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
         }
 
         login->token_parsed = 1;
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, "internal");
     }
 
     /* the ID token's keys: an unknown kid asks for the JWKS again, once */
@@ -675,6 +736,8 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "edge_auth: provider \"%V\": callback cannot complete: "
                       "no usable JWKS", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, "no_keys");
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -717,10 +780,13 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": ID token rejected: %s (%s)",
                       &p->name, ea_status_reason(status), detail);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 ea_status_reason(status));
         return NGX_HTTP_UNAUTHORIZED;
     }
 
-    rc = ngx_http_edge_auth_finish_login(r, p, login, id_token);
+    rc = ngx_http_edge_auth_finish_login(r, p, ctx, login, id_token);
 
     ea_token_free(id_token);
 
@@ -834,15 +900,15 @@ ngx_http_edge_auth_token_done(ngx_http_request_t *sr, void *data,
 /* A new session from the validated ID token: sealed, set, and the browser sent on its way. */
 static ngx_int_t
 ngx_http_edge_auth_finish_login(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_login_t *login,
-    ea_token_t *id_token)
+    ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx,
+    ngx_http_edge_auth_login_t *login, ea_token_t *id_token)
 {
     char                   err[256];
     size_t                 n;
     int64_t                now;
     ea_str_t               headers[NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS];
-    ea_str_t               path, sub;
-    ngx_str_t              origin, redirect_uri, location;
+    ea_str_t               path, sub, id;
+    ngx_str_t              origin, redirect_uri, location, sid;
     ea_session_t          *session;
     ea_cookie_set_t        set;
     ea_session_init_t      init;
@@ -883,6 +949,8 @@ ngx_http_edge_auth_finish_login(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": sign-in refused: %s",
                       &p->name, err);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, "bad_claim");
         return NGX_HTTP_UNAUTHORIZED;
     }
 
@@ -897,6 +965,17 @@ ngx_http_edge_auth_finish_login(ngx_http_request_t *r,
     src = ea_session_seal(p->sealer, p->keys, session, jar.present,
                           ngx_http_edge_auth_pool_alloc, r->pool, &set, err,
                           sizeof(err));
+
+    /* the new session's id, for the audit record: the session is freed here */
+    ngx_str_null(&sid);
+
+    if (src == EA_SESSION_OK && ea_session_get(session, EA_SESSION_ID, &id)) {
+        sid.data = ngx_pnalloc(r->pool, id.len);
+        if (sid.data != NULL) {
+            ngx_memcpy(sid.data, id.data, id.len);
+            sid.len = id.len;
+        }
+    }
 
     ea_session_free(session);
 
@@ -933,6 +1012,13 @@ ngx_http_edge_auth_finish_login(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "edge_auth: provider \"%V\": signed in \"%*s\"", &p->name,
                   ngx_min(sub.len, 256), sub.data);
+
+    /* the subject as $jwt_claim_sub renders it: control bytes escaped */
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_REDIRECT,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, "signed_in");
+    ctx->audit_subject.data = (u_char *) sub.data;
+    ctx->audit_subject.len = sub.len;
+    ctx->audit_session = sid;
 
     return ngx_http_edge_auth_redirect(r, &location);
 }

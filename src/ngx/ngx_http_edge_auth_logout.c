@@ -12,7 +12,8 @@
  *                            Logout 1.0); that provider session is revoked
  *
  * Like the callback, these paths are served inside any location where auth_oidc names the
- * provider, before the session check.
+ * provider, before the session check. Each outcome is recorded for the audit variables: decision
+ * "logout" when it signs something out, else "deny" with the reason.
  */
 
 #include "ngx_http_edge_auth.h"
@@ -52,6 +53,9 @@ ngx_http_edge_auth_logout(ngx_http_request_t *r, ngx_http_edge_auth_provider_t *
 
     if (!ctx->logout_done) {
         ctx->logout_done = 1;
+
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, "internal");
 
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -95,6 +99,20 @@ ngx_http_edge_auth_logout(ngx_http_request_t *r, ngx_http_edge_auth_provider_t *
             rc = ngx_http_edge_auth_revoke(r, p, EA_REVOKE_SESSION, &id,
                                            times.expires);
 
+            /* who signed out, copied: the session is freed below */
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_LOGOUT,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "signed_out");
+
+            q = ngx_pnalloc(r->pool, sub.len + id.len);
+            if (q != NULL) {
+                ctx->audit_subject.data = q;
+                ctx->audit_subject.len = sub.len;
+                ctx->audit_session.data = ngx_cpymem(q, sub.data, sub.len);
+                ctx->audit_session.len = id.len;
+                ngx_memcpy(ctx->audit_session.data, id.data, id.len);
+            }
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "edge_auth: provider \"%V\": signed out \"%*s\"%s",
                           &p->name, ngx_min(sub.len, 256), sub.data,
@@ -107,6 +125,10 @@ ngx_http_edge_auth_logout(ngx_http_request_t *r, ngx_http_edge_auth_provider_t *
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "edge_auth: provider \"%V\": sign-out without a "
                           "usable session", &p->name);
+
+            ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_LOGOUT,
+                                     NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                     "no_session");
         }
 
         /* every cookie of the module goes: the session's chunks and pending logins */
@@ -312,7 +334,13 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
     ea_logout_claims_t        claims;
     ea_logout_token_check_t   check;
 
+    /* the provider calls: no user or client is acting */
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "internal");
+
     if (r->method != NGX_HTTP_POST) {
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "method");
         return NGX_HTTP_NOT_ALLOWED;
     }
 
@@ -349,6 +377,9 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": back-channel logout rejected: "
                       "no single logout_token in a form body", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE,
+                                 "no_credentials");
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_BAD_REQUEST, "");
     }
 
@@ -362,6 +393,8 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "edge_auth: provider \"%V\": back-channel logout cannot "
                       "be checked: no usable JWKS", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "no_keys");
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_SERVICE_UNAVAILABLE, "");
     }
 
@@ -400,6 +433,9 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": back-channel logout rejected: "
                       "%s (%s)", &p->name, ea_status_reason(status), detail);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE,
+                                 ea_status_reason(status));
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_BAD_REQUEST, "");
     }
 
@@ -410,6 +446,8 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": back-channel logout rejected: "
                       "replayed (jti seen before)", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "replayed");
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_BAD_REQUEST, "");
     }
 
@@ -432,6 +470,9 @@ ngx_http_edge_auth_backchannel(ngx_http_request_t *r,
                   "\"%*s\"", &p->name, claims.sid.len ? "sid" : "sub",
                   ngx_min(claims.sid.len ? claims.sid.len : claims.sub.len, 256),
                   claims.sid.len ? claims.sid.data : claims.sub.data);
+
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_LOGOUT,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "backchannel");
 
     return ngx_http_edge_auth_send_text(r, NGX_HTTP_OK, "");
 }
@@ -581,7 +622,12 @@ ngx_http_edge_auth_frontchannel(ngx_http_request_t *r,
     ea_str_t   value;
     u_char    *dst, *src;
 
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "internal");
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "method");
         return NGX_HTTP_NOT_ALLOWED;
     }
 
@@ -592,6 +638,8 @@ ngx_http_edge_auth_frontchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": front-channel logout "
                       "rejected: iss and sid are required", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "bad_request");
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_BAD_REQUEST, "");
     }
 
@@ -611,6 +659,8 @@ ngx_http_edge_auth_frontchannel(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "edge_auth: provider \"%V\": front-channel logout "
                       "rejected: iss is not this provider's", &p->name);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "issuer");
         return ngx_http_edge_auth_send_text(r, NGX_HTTP_BAD_REQUEST, "");
     }
 
@@ -635,7 +685,8 @@ ngx_http_edge_auth_frontchannel(ngx_http_request_t *r,
                   "edge_auth: provider \"%V\": front-channel logout of sid "
                   "\"%*s\"", &p->name, value.len, value.data);
 
-    (void) ctx;
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_LOGOUT,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_NONE, "frontchannel");
 
     return ngx_http_edge_auth_send_text(r, NGX_HTTP_OK, "");
 }

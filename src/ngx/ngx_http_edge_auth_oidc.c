@@ -89,8 +89,14 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         return ngx_http_edge_auth_frontchannel(r, p, ctx);
     }
 
+    /* the audit record until an outcome replaces it: every error path is a refusal */
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, "internal");
+
     /* opened before an internal redirect: its cookie has already been stripped */
     if (ctx->session != NULL && ctx->session_provider == p) {
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, NULL);
         return NGX_OK;
     }
 
@@ -106,6 +112,8 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
                       "edge_auth: auth_oidc rejected request: too_large "
                       "(more than %d Cookie headers)",
                       NGX_HTTP_EDGE_AUTH_MAX_COOKIE_HEADERS);
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER, "too_large");
         return NGX_HTTP_UNAUTHORIZED;
     }
 
@@ -154,6 +162,9 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
                               "edge_auth: auth_oidc refused request: the "
                               "access token has expired and could not be "
                               "refreshed, provider \"%V\"", &p->name);
+                ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                         NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                         "provider_unavailable");
                 return NGX_HTTP_SERVICE_UNAVAILABLE;
             }
 
@@ -174,6 +185,11 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
                           "provider \"%V\"", ea_session_reason(rc), detail,
                           &p->name);
         }
+
+        /* a refusal so far: the login flow may make it a redirect or a pass */
+        ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_DENY,
+                                 NGX_HTTP_EDGE_AUTH_ACTOR_USER,
+                                 ea_session_reason(rc));
 
         if (rc == EA_SESSION_ERR_INTERNAL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -201,6 +217,9 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
 
     ctx->session = session;
     ctx->session_provider = p;
+
+    ngx_http_edge_auth_audit(ctx, NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW,
+                             NGX_HTTP_EDGE_AUTH_ACTOR_USER, NULL);
 
     if (ea_session_reseal_due(p->sealer, session, now)) {
         rc = ea_session_reseal(p->sealer, p->keys, session, now, jar.present,

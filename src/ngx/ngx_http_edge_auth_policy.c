@@ -259,6 +259,20 @@ ngx_http_edge_auth_policy_record(ngx_conf_t *cf,
     route->local_jwt = conf->jwt;
     route->local_oidc = conf->oidc;
 
+    /*
+     * What $edge_auth_decision reports for a request no check decided: public as decide() below
+     * would say, whatever the policy. The http{} level is never merged, hence its own reason.
+     */
+    if (conf->block.public_reason.data != NULL) {
+        conf->block.public_in = &conf->block;
+
+    } else if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_UNSET
+               && conf->oidc == NGX_CONF_UNSET_UINT)
+    {
+        conf->block.public_in = prev->block.public_reason.data != NULL
+                                ? &prev->block : prev->block.public_in;
+    }
+
     if (conf->block.public_reason.data != NULL) {
         if (conf->jwt == NGX_HTTP_EDGE_AUTH_JWT_UNSET) {
             conf->jwt = NGX_HTTP_EDGE_AUTH_JWT_OFF;

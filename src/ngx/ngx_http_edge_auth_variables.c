@@ -9,6 +9,8 @@
  *                        lists them) (NGINX Plus name)
  *   $oidc_access_token, $oidc_id_token   the session's tokens (NGINX Plus names)
  *   $oidc_session_id     the session's random id (never the cookie itself)
+ *   $edge_auth_decision, $edge_auth_reason, $edge_auth_actor, $edge_auth_subject,
+ *   $edge_auth_session_id   the audit trail: what the checks decided for the request, and why
  *
  * Values are rendered by the core (arrays joined with ",", control bytes escaped as %XX so a value
  * can never split a header line). They are empty until the access phase has accepted a token and
@@ -20,6 +22,13 @@
 
 
 #define NGX_HTTP_EDGE_AUTH_MAX_PATH  16
+
+/* the audit variables */
+#define NGX_HTTP_EDGE_AUTH_VAR_DECISION    0
+#define NGX_HTTP_EDGE_AUTH_VAR_REASON      1
+#define NGX_HTTP_EDGE_AUTH_VAR_ACTOR       2
+#define NGX_HTTP_EDGE_AUTH_VAR_SUBJECT     3
+#define NGX_HTTP_EDGE_AUTH_VAR_SESSION_ID  4
 
 
 /* One auth_jwt_claim_set / auth_jwt_header_set variable. */
@@ -40,6 +49,25 @@ static ngx_int_t ngx_http_edge_auth_session_claim_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_edge_auth_session_field_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_edge_auth_audit_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+/* indexed by NGX_HTTP_EDGE_AUTH_AUDIT_* and NGX_HTTP_EDGE_AUTH_ACTOR_* */
+static ngx_str_t  ngx_http_edge_auth_decisions[] = {
+    ngx_null_string,
+    ngx_string("allow"),
+    ngx_string("deny"),
+    ngx_string("redirect"),
+    ngx_string("pass"),
+    ngx_string("logout")
+};
+
+static ngx_str_t  ngx_http_edge_auth_actors[] = {
+    ngx_null_string,
+    ngx_string("user"),
+    ngx_string("client")
+};
 
 
 static ngx_http_variable_t  ngx_http_edge_auth_vars[] = {
@@ -68,6 +96,22 @@ static ngx_http_variable_t  ngx_http_edge_auth_vars[] = {
     { ngx_string("oidc_session_id"), NULL,
       ngx_http_edge_auth_session_field_variable,
       EA_SESSION_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("edge_auth_decision"), NULL, ngx_http_edge_auth_audit_variable,
+      NGX_HTTP_EDGE_AUTH_VAR_DECISION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("edge_auth_reason"), NULL, ngx_http_edge_auth_audit_variable,
+      NGX_HTTP_EDGE_AUTH_VAR_REASON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("edge_auth_actor"), NULL, ngx_http_edge_auth_audit_variable,
+      NGX_HTTP_EDGE_AUTH_VAR_ACTOR, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("edge_auth_subject"), NULL, ngx_http_edge_auth_audit_variable,
+      NGX_HTTP_EDGE_AUTH_VAR_SUBJECT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("edge_auth_session_id"), NULL,
+      ngx_http_edge_auth_audit_variable,
+      NGX_HTTP_EDGE_AUTH_VAR_SESSION_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -287,6 +331,117 @@ ngx_http_edge_auth_session_claim_variable(ngx_http_request_t *r,
                ea_session_claim(session, &claim, 1,
                                 ngx_http_edge_auth_pool_alloc, r->pool, &value),
                &value);
+}
+
+
+/*
+ * The audit variables, rendered from what the checks recorded (ngx_http_edge_auth_audit). A
+ * request no check decided is "public" where edge_auth_public applies, else empty. The subject
+ * and the session id are those of an accepted token or session (or of a sign-in or sign-out),
+ * never of a refused one; the subject is rendered as $jwt_claim_sub and $oidc_claim_sub are.
+ */
+static ngx_int_t
+ngx_http_edge_auth_audit_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                       s;
+    ea_str_t                        sub, value;
+    ngx_http_edge_auth_ctx_t       *ctx;
+    ngx_http_edge_auth_loc_conf_t  *lcf;
+
+    ctx = ngx_http_edge_auth_get_ctx(r->main, 0);
+
+    ngx_str_null(&s);
+
+    if (ctx == NULL || ctx->audit_decision == NGX_HTTP_EDGE_AUTH_AUDIT_NONE) {
+
+        if (data == NGX_HTTP_EDGE_AUTH_VAR_DECISION) {
+            lcf = ngx_http_get_module_loc_conf(r->main,
+                                               ngx_http_edge_auth_module);
+
+            if (lcf->block.public_in != NULL) {
+                ngx_str_set(&s, "public");
+            }
+        }
+
+        goto done;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_EDGE_AUTH_VAR_DECISION:
+        s = ngx_http_edge_auth_decisions[ctx->audit_decision];
+        break;
+
+    case NGX_HTTP_EDGE_AUTH_VAR_REASON:
+        if (ctx->audit_reason != NULL) {
+            s.data = (u_char *) ctx->audit_reason;
+            s.len = ngx_strlen(ctx->audit_reason);
+        }
+
+        break;
+
+    case NGX_HTTP_EDGE_AUTH_VAR_ACTOR:
+        s = ngx_http_edge_auth_actors[ctx->audit_actor];
+        break;
+
+    case NGX_HTTP_EDGE_AUTH_VAR_SUBJECT:
+        if (ctx->audit_subject.len) {
+            s = ctx->audit_subject;
+            break;
+        }
+
+        if (ctx->audit_decision != NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW) {
+            break;
+        }
+
+        if (ctx->audit_actor == NGX_HTTP_EDGE_AUTH_ACTOR_CLIENT
+            && ctx->token != NULL)
+        {
+            sub.data = "sub";
+            sub.len = 3;
+
+            return ngx_http_edge_auth_set_value(v,
+                       ea_token_value(ctx->token, EA_PART_CLAIMS, &sub, 1,
+                                      ngx_http_edge_auth_pool_alloc, r->pool,
+                                      &value),
+                       &value);
+        }
+
+        if (ctx->audit_actor == NGX_HTTP_EDGE_AUTH_ACTOR_USER
+            && ctx->session != NULL)
+        {
+            /* the core refuses a session whose sub has control bytes */
+            return ngx_http_edge_auth_set_value(v,
+                       ea_session_get(ctx->session, EA_SESSION_SUB, &value),
+                       &value);
+        }
+
+        break;
+
+    default: /* NGX_HTTP_EDGE_AUTH_VAR_SESSION_ID */
+        if (ctx->audit_session.len) {
+            s = ctx->audit_session;
+            break;
+        }
+
+        if (ctx->audit_decision == NGX_HTTP_EDGE_AUTH_AUDIT_ALLOW
+            && ctx->session != NULL)
+        {
+            return ngx_http_edge_auth_set_value(v,
+                       ea_session_get(ctx->session, EA_SESSION_ID, &value),
+                       &value);
+        }
+
+        break;
+    }
+
+done:
+
+    value.data = (const char *) s.data;
+    value.len = s.len;
+
+    return ngx_http_edge_auth_set_value(v, s.len ? 1 : 0, &value);
 }
 
 
