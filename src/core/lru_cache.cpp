@@ -13,6 +13,9 @@ constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 constexpr uint64_t kMixA = 0xbf58476d1ce4e5b9ULL;
 constexpr uint64_t kMixB = 0x94d049bb133111ebULL;
 
+// Bytes hashed at each end of a long key (see lru_hash).
+constexpr size_t kHashEdge = 128;
+
 inline uint64_t load64(const char *p) noexcept
 {
     uint64_t v;
@@ -44,7 +47,9 @@ inline uint64_t finalize(uint64_t x) noexcept
 
 } // namespace
 
-uint64_t lru_hash(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexcept
+namespace {
+
+uint64_t hash_bytes(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexcept
 {
     const char *p = bytes.data();
     size_t n = bytes.size();
@@ -71,6 +76,24 @@ uint64_t lru_hash(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexcept
     // The length separates "ab" from "ab\0", which the zero-padded last word would not.
     uint64_t h = a ^ rotl(b, 16) ^ rotl(c, 32) ^ rotl(d, 48) ^ (bytes.size() * kGolden);
     return finalize(h);
+}
+
+} // namespace
+
+// A long key is hashed by its first and last kHashEdge bytes and its length. The hash only picks
+// a bucket; a lookup always compares every byte, so this is about spreading, not identity. The
+// keys cached here differ at both ends: a sealed cookie starts with its random IV and ends with
+// its tag, a token ends with its signature; and only values that verified (or opened) are ever
+// inserted, so nobody can fill a bucket with look-alikes. A 1 KB session cookie costs a quarter
+// of the instructions it did.
+uint64_t lru_hash(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexcept
+{
+    if (bytes.size() <= 2 * kHashEdge) {
+        return hash_bytes(bytes, id_a, id_b);
+    }
+    uint64_t head = hash_bytes(bytes.substr(0, kHashEdge), id_a, id_b);
+    uint64_t tail = hash_bytes(bytes.substr(bytes.size() - kHashEdge), id_b, bytes.size());
+    return finalize(head ^ rotl(tail, 32));
 }
 
 } // namespace edge_auth
