@@ -423,8 +423,8 @@ ngx_int_t ngx_http_edge_auth_refresh_init(ngx_log_t *log, ngx_slab_pool_t *shpoo
 ngx_int_t ngx_http_edge_auth_refresh(ngx_http_request_t *r,
     ngx_http_edge_auth_provider_t *p, ngx_http_edge_auth_ctx_t *ctx,
     ea_session_t **session, ea_session_cookies_t *jar);
-unsigned ngx_http_edge_auth_client_auth_method(ngx_http_edge_auth_provider_t *p,
-    ea_oidc_metadata_t *md);
+void ngx_http_edge_auth_client_init(ngx_http_edge_auth_provider_t *p,
+    ea_oidc_metadata_t *md, ea_oidc_client_t *client);
 ngx_int_t ngx_http_edge_auth_wait_ms(ngx_http_request_t *r, ngx_msec_t ms);
 
 /* revoke.c */

@@ -799,7 +799,7 @@ ngx_http_edge_auth_callback(ngx_http_request_t *r,
  * what the client was registered with), else client_secret_basic unless the provider only takes
  * client_secret_post; a public client sends its id in the body. 0: nothing that works.
  */
-unsigned
+static unsigned
 ngx_http_edge_auth_client_auth_method(ngx_http_edge_auth_provider_t *p,
     ea_oidc_metadata_t *md)
 {
@@ -822,6 +822,21 @@ ngx_http_edge_auth_client_auth_method(ngx_http_edge_auth_provider_t *p,
 }
 
 
+/* The client as the token endpoint sees it (code exchange and refresh alike); auth_method 0:
+ * no method that the provider takes. */
+void
+ngx_http_edge_auth_client_init(ngx_http_edge_auth_provider_t *p,
+    ea_oidc_metadata_t *md, ea_oidc_client_t *client)
+{
+    ngx_memzero(client, sizeof(ea_oidc_client_t));
+    client->client_id.data = (const char *) p->client_id.data;
+    client->client_id.len = p->client_id.len;
+    client->client_secret.data = (const char *) p->client_secret.data;
+    client->client_secret.len = p->client_secret.len;
+    client->auth_method = ngx_http_edge_auth_client_auth_method(p, md);
+}
+
+
 /* The code exchange: a form POST to the token endpoint through the module's client. */
 static ngx_int_t
 ngx_http_edge_auth_exchange(ngx_http_request_t *r,
@@ -839,15 +854,9 @@ ngx_http_edge_auth_exchange(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&client, sizeof(client));
-    client.client_id.data = (const char *) p->client_id.data;
-    client.client_id.len = p->client_id.len;
-    client.client_secret.data = (const char *) p->client_secret.data;
-    client.client_secret.len = p->client_secret.len;
+    ngx_http_edge_auth_client_init(p, md, &client);
     client.redirect_uri.data = (const char *) redirect_uri.data;
     client.redirect_uri.len = redirect_uri.len;
-
-    client.auth_method = ngx_http_edge_auth_client_auth_method(p, md);
 
     if (client.auth_method == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -355,12 +355,7 @@ ngx_http_edge_auth_refresh_start(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_memzero(&client, sizeof(client));
-    client.client_id.data = (const char *) p->client_id.data;
-    client.client_id.len = p->client_id.len;
-    client.client_secret.data = (const char *) p->client_secret.data;
-    client.client_secret.len = p->client_secret.len;
-    client.auth_method = ngx_http_edge_auth_client_auth_method(p, md);
+    ngx_http_edge_auth_client_init(p, md, &client);
 
     if (client.auth_method == 0
         || ea_oidc_refresh_request(&client, &rt, ngx_http_edge_auth_pool_alloc,
@@ -690,7 +685,6 @@ ngx_http_edge_auth_refresh_adopt(ngx_http_request_t *r,
     ea_session_t **session, ea_session_cookies_t *jar)
 {
     char                  detail[256];
-    size_t                i;
     int64_t               now;
     ea_str_t              header;
     ea_session_t         *fresh;
@@ -728,15 +722,11 @@ ngx_http_edge_auth_refresh_adopt(ngx_http_request_t *r,
 
     ea_session_times(fresh, &times);
 
-    for (i = 0; i < set.n; i++) {
-        if (ngx_http_edge_auth_set_cookie(r, p, &set.cookies[i],
-                                          times.expires - now,
-                                          p->cookie_samesite)
-            != NGX_OK)
-        {
-            ea_session_free(fresh);
-            return NGX_ERROR;
-        }
+    if (ngx_http_edge_auth_set_cookies(r, p, &set, times.expires - now)
+        != NGX_OK)
+    {
+        ea_session_free(fresh);
+        return NGX_ERROR;
     }
 
     ea_session_free(*session);
