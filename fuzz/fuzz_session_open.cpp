@@ -209,6 +209,17 @@ void cookie_mode(const char *data, size_t size)
     if (removed < 0) {
         fuzz::violation("ea_cookie_strip failed", "", 0);
     }
+    /* The counts the request path relies on to skip the strip must predict it exactly. */
+    if (jar.counted) {
+        if (static_cast<size_t>(removed) != jar.module_cookies) {
+            fuzz::violation("module_cookies differs from what ea_cookie_strip removed", data, size);
+        }
+        if (removed > 0 && (out.len == 0) != (jar.other_cookies == 0)) {
+            fuzz::violation("other_cookies disagrees with what ea_cookie_strip kept", data, size);
+        }
+    } else if (rc != EA_SESSION_ERR_TOO_LARGE) {
+        fuzz::violation("headers left uncounted without being too large", data, size);
+    }
     if (removed > 0) {
         if (out.data == nullptr && out.len) {
             fuzz::violation("ea_cookie_strip: NULL data with a length", "", 0);

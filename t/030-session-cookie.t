@@ -434,3 +434,21 @@ unknown directive "cookie_nmae" in oidc_provider
 --- error_code: 200
 --- response_headers_like
 Set-Cookie: S=[A-Za-z0-9_-]+; Path=/; Max-Age=\d+; Domain=example.test; HttpOnly; Secure; SameSite=Strict
+
+
+
+=== TEST 32: the module's cookies are taken out of every Cookie header, the others kept in order
+--- more_headers eval
+"Cookie: a=1; $::C{valid}\r\nCookie: S_flow_abcdef=pending; b=2"
+--- error_code: 200
+--- response_body_like eval
+qr/^cookie=a=1; b=2$/m
+
+
+
+=== TEST 33: a session cookie alone: the upstream gets no Cookie header at all
+--- more_headers eval
+"Cookie: $::C{valid}; S_flow_abcdef=pending"
+--- error_code: 200
+--- response_body_like eval
+qr/^cookie=$/m

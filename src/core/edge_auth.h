@@ -409,6 +409,13 @@ void ea_sealer_free(ea_sealer_t *sealer);
 typedef struct {
     ea_str_t  chunks[EA_SESSION_MAX_CHUNKS];  /* views into the header values; [0] is `name` */
     unsigned  present;   /* bit i: chunk i's cookie was sent; filled even on failure */
+    /* What ea_cookie_strip would do with these headers (the session's name, the login-flow
+     * prefix), so the request path can skip it: with no module cookie nothing is stripped, with
+     * no other cookie the Cookie headers are dropped whole. Valid only when `counted` (0 when
+     * the headers were over the size cap and not read). */
+    unsigned  counted;
+    size_t    module_cookies;   /* pairs ea_cookie_strip would remove */
+    size_t    other_cookies;    /* pairs it would keep */
 } ea_session_cookies_t;
 
 /*

@@ -333,8 +333,12 @@ ea_session_status_t ea_session_cookies_find(const ea_sealer_t *sealer, const ea_
             return EA_SESSION_ERR_INTERNAL;
         }
         CookieChunks chunks;
-        SessionStatus s = find_chunks(hv.data, n_headers, sealer->sealer->config().cookie_name, chunks, d);
+        SessionStatus s = find_chunks(hv.data, n_headers, sealer->sealer->config().cookie_name, chunks, d,
+            sealer->sealer->flow_prefix());
         out->present = chunks.present;
+        out->counted = chunks.counted ? 1 : 0;
+        out->module_cookies = chunks.module_cookies;
+        out->other_cookies = chunks.other_cookies;
         for (size_t i = 0; i < kMaxChunks; i++) {
             out->chunks[i].data = chunks.values[i].data();
             out->chunks[i].len = chunks.values[i].size();

@@ -14,7 +14,7 @@ constexpr uint64_t kMixA = 0xbf58476d1ce4e5b9ULL;
 constexpr uint64_t kMixB = 0x94d049bb133111ebULL;
 
 // Bytes hashed at each end of a long key (see lru_hash).
-constexpr size_t kHashEdge = 128;
+constexpr size_t kHashEdge = 32;
 
 inline uint64_t load64(const char *p) noexcept
 {
@@ -82,10 +82,11 @@ uint64_t hash_bytes(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexce
 
 // A long key is hashed by its first and last kHashEdge bytes and its length. The hash only picks
 // a bucket; a lookup always compares every byte, so this is about spreading, not identity. The
-// keys cached here differ at both ends: a sealed cookie starts with its random IV and ends with
-// its tag, a token ends with its signature; and only values that verified (or opened) are ever
-// inserted, so nobody can fill a bucket with look-alikes. A 1 KB session cookie costs a quarter
-// of the instructions it did.
+// keys cached here differ at both ends: a sealed cookie starts with its random IV (within its
+// first 32 bytes) and ends with its tag, a token ends with at least 32 bytes of signature; and
+// only values that verified (or opened) are ever inserted, so nobody can fill a bucket with
+// look-alikes. Hashing 64 bytes of a 1 KB session cookie instead of all of it saves ~1,500
+// instructions a request.
 uint64_t lru_hash(std::string_view bytes, uint64_t id_a, uint64_t id_b) noexcept
 {
     if (bytes.size() <= 2 * kHashEdge) {

@@ -42,7 +42,7 @@ struct LruKey {
 };
 
 // A 64-bit multiply-xorshift hash over 8-byte words, in four independent lanes so the multiplies
-// overlap, the ids seeding two lanes. Keys over 256 bytes are hashed by their first and last 128
+// overlap, the ids seeding two lanes. Keys over 64 bytes are hashed by their first and last 32
 // bytes and their length (lookups still compare every byte). Not keyed: only values that passed
 // a full check (a signature, an AEAD tag) are ever stored, so an attacker cannot choose what
 // sits in a bucket.

@@ -12,6 +12,10 @@ namespace {
 // The encoded key's fixed part: the chunk mask, and two length bytes per chunk.
 constexpr size_t kKeyOverhead = 1 + 2 * kMaxChunks;
 
+// Marks a one-cookie key in the second id (keys ids are serial numbers far below 2^63), so the
+// bytes of one cookie and an encoded chunk list can never make the same key.
+constexpr uint64_t kSingleCookieForm = 1ULL << 63;
+
 static_assert(kMaxChunks <= 8, "the chunk mask is one byte of the key");
 static_assert(kMaxCachedCookieBytes <= 0xffff, "a chunk length is two bytes of the key");
 
@@ -32,11 +36,20 @@ SessionCache::Stats SessionCache::stats() const noexcept
     return s;
 }
 
-bool SessionCache::encode(const CookieChunks &chunks) noexcept
+bool SessionCache::encode(const CookieChunks &chunks, std::string_view &bytes, uint64_t &form) noexcept
 {
     unsigned present = chunks.present;
     if (present == 0 || (present >> kMaxChunks) != 0) {
         return false;   // open_session refuses both before reading a byte
+    }
+    if (present == 1) {
+        // One cookie, nearly every session: its bytes are the key as they are.
+        if (chunks.values[0].size() > kMaxCachedCookieBytes) {
+            return false;
+        }
+        bytes = chunks.values[0];
+        form = kSingleCookieForm;
+        return true;
     }
     size_t total = 0;
     for (size_t i = 0; i < kMaxChunks; i++) {
@@ -65,6 +78,8 @@ bool SessionCache::encode(const CookieChunks &chunks) noexcept
             key_.append(v.data(), v.size());
         }
     }
+    bytes = key_;
+    form = 0;
     return true;
 }
 
@@ -74,11 +89,14 @@ SessionStatus SessionCache::open(const SessionSealer &sealer, uint64_t sealer_id
     out.reset();
     detail.clear();
 
-    bool cacheable = lru_.capacity() != 0 && encode(chunks);
+    std::string_view bytes;
+    uint64_t form = 0;
+    bool cacheable = lru_.capacity() != 0 && encode(chunks, bytes, form);
 
     LruKey key{};
     if (cacheable) {
-        key = LruKey{key_, sealer_id, keys_id, hash_(key_, sealer_id, keys_id)};
+        uint64_t keys_form = keys_id ^ form;
+        key = LruKey{bytes, sealer_id, keys_form, hash_(bytes, sealer_id, keys_form)};
         if (const std::shared_ptr<const Session> *hit = lru_.find(key)) {
             hits_++;
             SessionStatus st = check_session_times(sealer.config(), **hit, now, detail);

@@ -16,9 +16,11 @@
 // under the sealer with id `sealer_id` (provider, cookie name and realm binding, timeouts) and
 // the key set with id `keys_id`. As in the verified-token cache (token_cache.h) the ids are
 // serial numbers the caller never reuses, not addresses, so a reloaded key file or configuration
-// never inherits the old one's entries. The lookup key is the chunk mask (one byte), then for each
-// chunk sent its length (two bytes) and its bytes: an injective encoding, so two different chunk
-// lists can never share an entry whatever bytes they hold (an entry's chunks are strict base64url
+// never inherits the old one's entries. The lookup key of a session in one cookie (nearly all of
+// them) is that cookie's bytes, read where they are; a session in several chunks is encoded as the
+// chunk mask (one byte), then for each chunk sent its length (two bytes) and its bytes. The two
+// forms differ in a bit of the second id, so the keys are injective: two different chunk lists
+// can never share an entry whatever bytes they hold (an entry's chunks are strict base64url
 // anyway).
 //
 // What a hit re-checks. Chunk set, version, key id, the AES-GCM tag with the binding and the
@@ -40,8 +42,8 @@
 // about 1 KiB). Entries keep opened sessions, tokens included, in the worker's memory until they
 // are evicted: no more than the worker can read anyway, since it holds the keys that open them.
 //
-// Cost of a hit: a copy of the cookie bytes into a key buffer kept between calls, one pass of
-// lru_hash, a full byte compare (a hash collision can never serve another cookie's session), the
+// Cost of a hit: no copy for a one-cookie session (several chunks are copied into a key buffer
+// kept between calls), one pass of lru_hash over the key's ends, a full byte compare (a hash collision can never serve another cookie's session), the
 // time rules; no decryption, no JSON, and no allocation once the key buffer exists (the C facade
 // then allocates the request's small handle). About 0.25 us through the facade for a 1.4 KiB
 // cookie (0.4 us with finding the cookie in the header), against 20-30 us for a full open: the
@@ -96,9 +98,10 @@ public:
     Stats stats() const noexcept;
 
 private:
-    // Encodes `chunks` into key_; false when the cookie is not cacheable (no chunk, a mask bit
+    // The lookup bytes for `chunks` (the cookie itself, or an encoding in key_) and the form
+    // mixed into the second id; false when the cookie is not cacheable (no chunk, a mask bit
     // beyond kMaxChunks, over kMaxCachedCookieBytes, or no memory for the buffer).
-    bool encode(const CookieChunks &chunks) noexcept;
+    bool encode(const CookieChunks &chunks, std::string_view &bytes, uint64_t &form) noexcept;
 
     SessionCacheHash hash_;
     LruCache<Session> lru_;

@@ -40,7 +40,7 @@ int chunk_index(std::string_view cookie, std::string_view name) noexcept
 }
 
 SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std::string_view name,
-    CookieChunks &out, Detail &detail) noexcept
+    CookieChunks &out, Detail &detail, std::string_view flow_prefix) noexcept
 {
     out = CookieChunks();
     size_t total = 0;
@@ -61,10 +61,17 @@ SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std
     };
     for (size_t h = 0; h < n_headers; h++) {
         for_each_cookie(headers[h], [&](const CookiePair &s) {
+            // chunk_index of an empty name is -2: kept, as strip_cookies keeps it
             int index = chunk_index(s.name, name);
             if (index == -2) {
+                if (!s.name.empty() && !flow_prefix.empty() && starts_with(s.name, flow_prefix)) {
+                    out.module_cookies++;
+                } else {
+                    out.other_cookies++;
+                }
                 return;
             }
+            out.module_cookies++;
             if (index == -1) {
                 if (fail(SessionStatus::Chunk)) {
                     detail.text("cookie ").quoted(s.name).text(" is not a chunk name (")
@@ -90,6 +97,7 @@ SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std
             out.values[index] = s.value;
         });
     }
+    out.counted = true;
     if (result == SessionStatus::Ok && out.present == 0) {
         detail.text("no cookie ").quoted(name);
         return SessionStatus::NoSession;

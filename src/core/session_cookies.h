@@ -45,6 +45,12 @@ constexpr size_t kMaxCookieNameBytes = 128;
 struct CookieChunks {
     std::string_view values[kMaxChunks];   // views into the header values; [0] is `name`
     unsigned present = 0;                  // bit i: a cookie for chunk i was seen
+    // What strip_cookies would do with the same headers (same `name`, `flow_prefix` as its one
+    // prefix), so the common cases skip it: no module cookie (nothing to strip), or only module
+    // cookies (drop the Cookie headers). Valid only when `counted`: the headers were all read.
+    bool counted = false;
+    size_t module_cookies = 0;             // pairs strip_cookies would remove
+    size_t other_cookies = 0;              // pairs it would keep (malformed ones included)
 };
 
 // Collects `name` and `name.1` ... `name.7` from the Cookie header values.
@@ -54,9 +60,10 @@ struct CookieChunks {
 //   TooLarge   the headers together exceed kMaxCookieHeaderBytes, or one of the values exceeds
 //              kMaxCookieValueBytes
 // `present` is filled even on failure (every valid chunk name seen), so a response can expire
-// stale chunks. Linear in the header size; never allocates.
+// stale chunks, and so are the counts (unless the headers were over the cap). Linear in the header
+// size; never allocates.
 SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std::string_view name,
-    CookieChunks &out, Detail &detail) noexcept;
+    CookieChunks &out, Detail &detail, std::string_view flow_prefix = std::string_view()) noexcept;
 
 // 0 for `name`, 1..7 for `name.1` ... `name.7`, -1 for any other `name.<x>`, -2 when `cookie`
 // is not one of the session's cookie names at all.

@@ -20,7 +20,8 @@ static char *ngx_http_edge_auth_provider_directive(ngx_conf_t *cf,
 static char *ngx_http_edge_auth_provider_finish(ngx_conf_t *cf,
     ngx_http_edge_auth_provider_t *p);
 static ngx_int_t ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n);
+    ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n,
+    ea_session_cookies_t *jar);
 static void ngx_http_edge_auth_free_provider(void *data);
 static char *ngx_http_edge_auth_provider_login_finish(ngx_conf_t *cf,
     ngx_http_edge_auth_provider_t *p);
@@ -207,7 +208,8 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
         rc2 = ngx_http_edge_auth_login(r, lcf, ctx);
 
         if (rc2 == NGX_OK && p->strip_cookies
-            && ngx_http_edge_auth_strip_cookies(r, p, headers, n) != NGX_OK)
+            && ngx_http_edge_auth_strip_cookies(r, p, headers, n, &jar)
+               != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -244,7 +246,7 @@ ngx_http_edge_auth_oidc_handler(ngx_http_request_t *r)
     }
 
     if (p->strip_cookies
-        && ngx_http_edge_auth_strip_cookies(r, p, headers, n) != NGX_OK)
+        && ngx_http_edge_auth_strip_cookies(r, p, headers, n, &jar) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -401,11 +403,13 @@ ngx_http_edge_auth_add_header(ngx_http_request_t *r, const char *name,
 /*
  * The request continues upstream without the module's cookies: the app has no use for them and
  * oversized Cookie headers break upstreams. The Cookie headers are replaced by one header with
- * what is left (or none).
+ * what is left (or none). The jar's counts, from the scan that found the session, settle the
+ * common cases without reading the headers again: no module cookie, or nothing but them.
  */
 static ngx_int_t
 ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
-    ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n)
+    ngx_http_edge_auth_provider_t *p, ea_str_t *headers, size_t n,
+    ea_session_cookies_t *jar)
 {
     int                 removed;
     ea_str_t            name, left, prefix;
@@ -418,21 +422,32 @@ ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    name.data = (const char *) p->cookie_name.data;
-    name.len = p->cookie_name.len;
-
-    /* the session cookie and its chunks, and every login-flow cookie */
-    prefix = ea_oidc_flow_cookie_prefix(p->sealer);
-
-    removed = ea_cookie_strip(headers, n, &name, 1, &prefix, 1,
-                              ngx_http_edge_auth_pool_alloc, r->pool, &left);
-
-    if (removed < 0) {
-        return NGX_ERROR;
+    if (jar->counted && jar->module_cookies == 0) {
+        return NGX_OK;
     }
 
-    if (removed == 0) {
-        return NGX_OK;
+    if (jar->counted && jar->other_cookies == 0) {
+        left.data = "";
+        left.len = 0;
+
+    } else {
+        name.data = (const char *) p->cookie_name.data;
+        name.len = p->cookie_name.len;
+
+        /* the session cookie and its chunks, and every login-flow cookie */
+        prefix = ea_oidc_flow_cookie_prefix(p->sealer);
+
+        removed = ea_cookie_strip(headers, n, &name, 1, &prefix, 1,
+                                  ngx_http_edge_auth_pool_alloc, r->pool,
+                                  &left);
+
+        if (removed < 0) {
+            return NGX_ERROR;
+        }
+
+        if (removed == 0) {
+            return NGX_OK;
+        }
     }
 
     if (ngx_list_init(&kept, r->pool, 20, sizeof(ngx_table_elt_t)) != NGX_OK) {
@@ -455,6 +470,7 @@ ngx_http_edge_auth_strip_cookies(ngx_http_request_t *r,
             i = 0;
         }
 
+        /* by name: the elements may be copies (the scrub handler rebuilds the list) */
         if (h[i].key.len == sizeof("Cookie") - 1
             && ngx_strncasecmp(h[i].key.data, (u_char *) "Cookie",
                                sizeof("Cookie") - 1) == 0)

@@ -534,12 +534,17 @@ END_TEST
 
 START_TEST(hash_spreads_every_byte)
 {
-    // Every length up to a few words (all tail paths), every single-byte change, and each id.
+    // Every length up to a few words (all tail paths), every single-byte change, and each id. Keys
+    // over 64 bytes are hashed by their first and last 32 bytes (and length): bytes in between
+    // only take part in the compare.
     std::set<uint64_t> seen;
     std::string s;
     for (size_t len = 0; len <= 80; len++) {
         ck_assert_msg(seen.insert(edge_auth::token_cache_hash({s, 1, 1})).second, "length %zu collides", len);
         for (size_t i = 0; i < len; i++) {
+            if (len > 64 && i >= 32 && i < len - 32) {
+                continue;
+            }
             std::string t = s;
             t[i] ^= 1;
             ck_assert_msg(seen.insert(edge_auth::token_cache_hash({t, 1, 1})).second, "len %zu byte %zu", len, i);
