@@ -10,7 +10,7 @@
 
 FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open \
                 fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk \
-                fuzz_revocation_journal fuzz_logout_token fuzz_oidc_refresh
+                fuzz_revocation_journal fuzz_logout_token fuzz_oidc_refresh fuzz_json_doc
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -44,6 +44,8 @@ FUZZ_ARGS_fuzz_logout_token := -max_len=10240 -dict=fuzz/dicts/oidc.dict
 # Refresh responses with an ID token inside, or claims signed inside the target; above the 16 KiB
 # ID token and session token caps so those paths are reached too.
 FUZZ_ARGS_fuzz_oidc_refresh := -max_len=20480 -dict=fuzz/dicts/oidc.dict
+# JWS headers and claims are a few hundred bytes; 4 KiB leaves room for large objects and nesting.
+FUZZ_ARGS_fuzz_json_doc := -max_len=4096 -dict=fuzz/dicts/jose.dict
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 

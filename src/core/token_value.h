@@ -9,6 +9,9 @@
 //         render_value(v, text);          // e.g. "admin,user"
 //     }
 //
+// The same three functions take a JsonValue of a JsonDoc (json_doc.h) and produce the same text,
+// byte for byte, as for the jansson tree of the same document.
+//
 // Rendering: strings as they are; numbers, true, false and null in JSON form (integers without
 // a decimal point, reals as jansson prints them); arrays of scalars joined with ","; objects
 // and arrays holding objects or arrays as compact JSON. Control bytes 0x00-0x1f and 0x7f are
@@ -25,6 +28,8 @@
 
 #include <jansson.h>
 
+#include "json_doc.h"
+
 namespace edge_auth {
 
 // The value at `path` (member names, top-down), or nullptr when any step is absent or not an
@@ -36,6 +41,14 @@ void render_value(const json_t *v, std::string &out);
 
 // Appends `v` as compact JSON, control bytes escaped as above. Throws only std::bad_alloc.
 void render_compact_json(const json_t *v, std::string &out);
+
+// The same for a JsonDoc value: absent when any step is absent or not an object.
+JsonValue find_member(const JsonValue &root, const std::string_view *path, size_t depth) noexcept;
+
+// The same renderings of a JsonDoc value, as jansson would print it (an absent value appends
+// nothing). Throw only std::bad_alloc.
+void render_value(const JsonValue &v, std::string &out);
+void render_compact_json(const JsonValue &v, std::string &out);
 
 // Appends `in` with control bytes written as %XX.
 void append_escaped_controls(std::string_view in, std::string &out);
