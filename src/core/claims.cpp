@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "json.h"
 
 namespace edge_auth {
 
@@ -13,20 +12,20 @@ enum class Round { Down, Up };
 
 enum class DateRead { Absent, Ok, Bad };
 
-// RFC 7519 §2 NumericDate: any JSON number of seconds. jansson has already refused integers
-// outside int64 and reals outside double at parse time; reals outside int64 are refused here.
-DateRead numeric_date(const json_t *claims, const char *name, Round round, int64_t &out)
+// RFC 7519 §2 NumericDate: any JSON number of seconds. The parser has already refused integers
+// outside int64 and reals outside double; reals outside int64 are refused here.
+DateRead numeric_date(JsonValue claims, std::string_view name, Round round, int64_t &out)
 {
-    const json_t *v = json_object_get(claims, name);
+    JsonValue v = claims.member(name);
     if (!v) {
         return DateRead::Absent;
     }
-    if (json_is_integer(v)) {
-        out = static_cast<int64_t>(json_integer_value(v));
+    if (v.is_integer()) {
+        out = v.integer();
         return DateRead::Ok;
     }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
+    if (v.is_real()) {
+        double d = v.real();
         d = round == Round::Down ? std::floor(d) : std::ceil(d);
         // [-2^63, 2^63): both bounds are exact doubles.
         if (!std::isfinite(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
@@ -47,18 +46,17 @@ int64_t saturating_add(int64_t a, int64_t b)
     return r;
 }
 
-bool string_or_string_array(const json_t *v)
+bool string_or_string_array(JsonValue v)
 {
-    if (json_is_string(v)) {
+    if (v.is_string()) {
         return true;
     }
-    if (!json_is_array(v)) {
+    if (!v.is_array()) {
         return false;
     }
-    size_t i;
-    const json_t *e;
-    json_array_foreach(v, i, e) {
-        if (!json_is_string(e)) {
+    JsonValue e = JsonWalk::first(v);
+    for (size_t i = 0; i < v.size(); i++, e = JsonWalk::next(e)) {
+        if (!e.is_string()) {
             return false;
         }
     }
@@ -143,7 +141,7 @@ Status check_times(const ClaimRules &rules, const ClaimTimes &times, int64_t now
     return Status::Ok;
 }
 
-Status check_claims(const ClaimRules &rules, const json_t *header, const json_t *claims, int64_t now,
+Status check_claims(const ClaimRules &rules, JsonValue header, JsonValue claims, int64_t now,
     Detail &d, ClaimTimes &times)
 {
     times = ClaimTimes();
@@ -165,17 +163,17 @@ Status check_claims(const ClaimRules &rules, const json_t *header, const json_t 
         d.text("iat is not a NumericDate");
         return Status::BadClaim;
     }
-    const json_t *iss = json_object_get(claims, "iss");
-    if (iss && !json_is_string(iss)) {
+    JsonValue iss = claims.member("iss");
+    if (iss && !iss.is_string()) {
         d.text("iss is not a string");
         return Status::BadClaim;
     }
-    const json_t *sub = json_object_get(claims, "sub");
-    if (sub && !json_is_string(sub)) {
+    JsonValue sub = claims.member("sub");
+    if (sub && !sub.is_string()) {
         d.text("sub is not a string");
         return Status::BadClaim;
     }
-    const json_t *aud = json_object_get(claims, "aud");
+    JsonValue aud = claims.member("aud");
     if (aud && !string_or_string_array(aud)) {
         // When audiences are configured this is an audience failure like any other aud value
         // that cannot match; otherwise it is just an ill-typed registered claim.
@@ -191,11 +189,12 @@ Status check_claims(const ClaimRules &rules, const json_t *header, const json_t 
 
     // 2. Explicit typing.
     if (!rules.types.empty()) {
-        std::string_view typ;
-        if (!json_string_member(header, "typ", typ)) {
+        JsonValue typ_value = header.member("typ");
+        if (!typ_value.is_string()) {
             d.text("typ is missing");
             return Status::TokenType;
         }
+        std::string_view typ = typ_value.string();
         bool accepted = false;
         for (const std::string &t : rules.types) {
             accepted = accepted || typ_matches(typ, t);
@@ -218,8 +217,8 @@ Status check_claims(const ClaimRules &rules, const json_t *header, const json_t 
             d.text("iss is missing");
             return Status::Issuer;
         }
-        if (!in_list(rules.issuers, json_string_view(iss))) {
-            d.text("iss ").quoted(json_string_view(iss)).text(" is not accepted");
+        if (!in_list(rules.issuers, iss.string())) {
+            d.text("iss ").quoted(iss.string()).text(" is not accepted");
             return Status::Issuer;
         }
     }
@@ -230,20 +229,21 @@ Status check_claims(const ClaimRules &rules, const json_t *header, const json_t 
             d.text("aud is missing");
             return Status::Audience;
         }
-        if (json_is_string(aud)) {
-            if (!in_list(rules.audiences, json_string_view(aud))) {
-                d.text("aud ").quoted(json_string_view(aud)).text(" is not accepted");
+        if (aud.is_string()) {
+            if (!in_list(rules.audiences, aud.string())) {
+                d.text("aud ").quoted(aud.string()).text(" is not accepted");
                 return Status::Audience;
             }
         } else {
-            size_t n = json_array_size(aud);
+            size_t n = aud.size();
             if (n == 0 || n > kMaxAudValues) {
                 d.text("aud array has ").unum(n).text(" values (1..64 accepted)");
                 return Status::Audience;
             }
             bool found = false;
-            for (size_t i = 0; i < n && !found; i++) {
-                found = in_list(rules.audiences, json_string_view(json_array_get(aud, i)));
+            JsonValue e = JsonWalk::first(aud);
+            for (size_t i = 0; i < n && !found; i++, e = JsonWalk::next(e)) {
+                found = in_list(rules.audiences, e.string());
             }
             if (!found) {
                 d.text("none of the ").unum(n).text(" aud values is accepted");

@@ -30,8 +30,7 @@
 #include <string_view>
 #include <vector>
 
-#include <jansson.h>
-
+#include "json_doc.h"
 #include "status.h"
 
 namespace edge_auth {
@@ -66,7 +65,7 @@ Status check_times(const ClaimRules &rules, const ClaimTimes &times, int64_t now
 
 // Throws only std::bad_alloc. Fills `times` whenever the dates are well-typed, even when a later
 // rule rejects the token.
-Status check_claims(const ClaimRules &rules, const json_t *header, const json_t *claims, int64_t now,
+Status check_claims(const ClaimRules &rules, JsonValue header, JsonValue claims, int64_t now,
     Detail &detail, ClaimTimes &times);
 
 } // namespace edge_auth

@@ -262,7 +262,7 @@ int ea_token_value(const ea_token_t *token, int part, const ea_str_t *path, size
         return -1;
     }
     try {
-        const json_t *root;
+        JsonValue root;
         if (part == EA_PART_HEADER) {
             root = token->token->header();
         } else if (part == EA_PART_CLAIMS) {
@@ -284,7 +284,7 @@ int ea_token_value(const ea_token_t *token, int part, const ea_str_t *path, size
             }
             names[i] = std::string_view(path[i].data ? path[i].data : "", path[i].len);
         }
-        const json_t *v = find_member(root, names, depth);
+        JsonValue v = find_member(root, names, depth);
         if (!v) {
             return 0;
         }

@@ -561,7 +561,7 @@ ea_session_t *ea_session_create(const ea_sealer_t *sealer, const ea_session_init
         s.refresh_token = to_string(init->refresh_token);
         s.id_token = to_string(init->id_token);
         if (init->claims_from && init->claims_from->token && init->n_claim_names) {
-            s.claims = pick_claims(init->claims_from->token->claims(), init->claim_names, init->n_claim_names);
+            s.claims = pick_claims(init->claims_from->token->claims_json(), init->claim_names, init->n_claim_names);
         }
         return finish_session(std::move(s), err, err_len);
     } catch (...) {
@@ -772,7 +772,7 @@ ea_session_t *ea_session_refreshed(const ea_sealer_t *sealer, const ea_session_t
             s.id_token = to_string(tokens->id_token);
         }
         if (id_token_claims) {
-            const json_t *claims = id_token_claims->token->claims();
+            const json_t *claims = id_token_claims->token->claims_json();
             // Stricter: the claims must describe this session's user at this session's issuer.
             if (!claim_is(claims, "sub", old.sub) || !claim_is(claims, "iss", old.iss)) {
                 set_message(err, err_len, "the ID token's sub or iss is not the session's");

@@ -24,7 +24,7 @@ Status bad_header(Detail &d, const char *why)
 
 Status Jws::parse(std::string_view compact, unsigned allowed_algs, Detail &d)
 {
-    header_ = Json();
+    header_ = JsonDoc();
     alg_ = nullptr;
     kid_ = std::string_view();
     has_kid_ = false;
@@ -75,51 +75,50 @@ Status Jws::parse(std::string_view compact, unsigned allowed_algs, Detail &d)
     payload_ = std::string_view(reinterpret_cast<char *>(pb), pl);
     signature_ = std::string_view(reinterpret_cast<char *>(sb), sl);
 
-    JsonError je = parse_json_object(std::string_view(reinterpret_cast<char *>(hb), hl),
-        JsonLimits{hl, kMaxHeaderDepth}, header_);
+    JsonError je = header_.parse(std::string_view(reinterpret_cast<char *>(hb), hl), JsonLimits{hl, kMaxHeaderDepth});
     if (je != JsonError::None) {
         d.text("header: ").text(json_error_text(je));
         return Status::Malformed;
     }
-    const json_t *h = header_.get();
+    JsonValue h = header_.root();
 
-    const json_t *alg = json_object_get(h, "alg");
+    JsonValue alg = h.member("alg");
     if (!alg) {
         return bad_header(d, "header has no alg");
     }
-    if (!json_is_string(alg)) {
+    if (!alg.is_string()) {
         return bad_header(d, "alg is not a string");
     }
-    if (json_object_get(h, "crit")) {
+    if (h.member("crit")) {
         return bad_header(d, "crit is present (no JWS extension is implemented)");
     }
-    if (json_object_get(h, "enc")) {
+    if (h.member("enc")) {
         return bad_header(d, "enc is present (JWE is not accepted)");
     }
-    if (json_object_get(h, "zip")) {
+    if (h.member("zip")) {
         return bad_header(d, "zip is present (compression is not accepted)");
     }
-    if (json_object_get(h, "b64")) {
+    if (h.member("b64")) {
         return bad_header(d, "b64 is present (unencoded payloads are not accepted)");
     }
-    if (const json_t *kid = json_object_get(h, "kid")) {
-        if (!json_is_string(kid)) {
+    if (JsonValue kid = h.member("kid")) {
+        if (!kid.is_string()) {
             return bad_header(d, "kid is not a string");
         }
-        kid_ = json_string_view(kid);
+        kid_ = kid.string();
         if (kid_.empty() || kid_.size() > kMaxKidBytes) {
             d.text("kid length ").unum(kid_.size()).text(" is outside 1..256");
             return Status::BadHeader;
         }
         has_kid_ = true;
     }
-    if (const json_t *typ = json_object_get(h, "typ")) {
-        if (!json_is_string(typ)) {
+    if (JsonValue typ = h.member("typ")) {
+        if (!typ.is_string()) {
             return bad_header(d, "typ is not a string");
         }
     }
 
-    std::string_view alg_name = json_string_view(alg);
+    std::string_view alg_name = alg.string();
     alg_ = alg_from_name(alg_name);
     if (!alg_) {
         d.text("alg ").quoted(alg_name).text(" is not supported");

@@ -33,7 +33,7 @@
 #include <string_view>
 
 #include "algorithm.h"
-#include "json.h"
+#include "json_doc.h"
 #include "jwks.h"
 #include "status.h"
 
@@ -53,8 +53,8 @@ public:
     const AlgInfo &alg() const noexcept { return *alg_; }
     bool has_kid() const noexcept { return has_kid_; }
     std::string_view kid() const noexcept { return kid_; }
-    const json_t *header() const noexcept { return header_.get(); }
-    Json take_header() noexcept { return std::move(header_); }
+    JsonValue header() const noexcept { return header_.root(); }
+    JsonDoc take_header() noexcept { return std::move(header_); }
     std::string_view payload() const noexcept { return payload_; }
     std::string_view signature() const noexcept { return signature_; }
     std::string_view signing_input() const noexcept { return signing_input_; }
@@ -68,7 +68,7 @@ private:
     std::string_view signing_input_;
     std::string_view payload_;
     std::string_view signature_;
-    Json header_;
+    JsonDoc header_;
     const AlgInfo *alg_ = nullptr;
     std::string_view kid_;
     bool has_kid_ = false;

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "algorithm.h"
-#include "json.h"
+#include "json_doc.h"
 #include "policy.h"
 #include "verifier.h"
 
@@ -49,9 +49,9 @@ bool has_control(std::string_view s) noexcept
 
 // A member that must be, when present (or always, when `required`), a non-empty string of at
 // most kMaxLogoutValueBytes without control bytes.
-Status value_member(const json_t *claims, const char *name, bool required, std::string &dst, Detail &d)
+Status value_member(JsonValue claims, const char *name, bool required, std::string &dst, Detail &d)
 {
-    const json_t *v = json_object_get(claims, name);
+    JsonValue v = claims.member(name);
     if (!v) {
         if (required) {
             d.text("missing ").text(name);
@@ -59,11 +59,11 @@ Status value_member(const json_t *claims, const char *name, bool required, std::
         }
         return Status::Ok;
     }
-    if (!json_is_string(v) || json_string_length(v) == 0) {
+    if (!v.is_string() || v.string().empty()) {
         d.text(name).text(" is not a non-empty string");
         return Status::BadClaim;
     }
-    std::string_view s = json_string_view(v);
+    std::string_view s = v.string();
     if (s.size() > kMaxLogoutValueBytes) {
         d.text(name).text(" is ").unum(s.size()).text(" bytes, the limit is ").unum(kMaxLogoutValueBytes);
         return Status::BadClaim;
@@ -117,18 +117,18 @@ Status verify_logout_token(const LogoutTokenCheck &check, const KeySet &keys, st
     if (s != Status::Ok) {
         return s;
     }
-    const json_t *claims = tok->claims();
+    JsonValue claims = tok->claims();
     const ClaimTimes &times = tok->times();
 
     // typ absent, "logout+jwt" (Back-Channel Logout 1.0 section 2.4), or the generic "JWT" that
     // providers older than explicit typing send (an ID token with typ JWT is still refused: it
     // has no events member and carries a nonce). Media types compare case-insensitively, with an
     // optional "application/" prefix (RFC 7515 section 4.1.9).
-    const json_t *typ = json_object_get(tok->header(), "typ");
-    if (typ && (!json_is_string(typ) || !logout_typ_ok(json_string_view(typ)))) {
+    JsonValue typ = tok->header().member("typ");
+    if (typ && (!typ.is_string() || !logout_typ_ok(typ.string()))) {
         d.text("typ ");
-        if (json_is_string(typ)) {
-            d.quoted(json_string_view(typ));
+        if (typ.is_string()) {
+            d.quoted(typ.string());
         } else {
             d.text("(not a string)");
         }
@@ -149,26 +149,26 @@ Status verify_logout_token(const LogoutTokenCheck &check, const KeySet &keys, st
     }
 
     // An ID token replayed as a logout token.
-    if (json_object_get(claims, "nonce")) {
+    if (claims.member("nonce")) {
         d.text("a logout token must not contain a nonce");
         return Status::BadClaim;
     }
 
-    const json_t *events = json_object_get(claims, "events");
+    JsonValue events = claims.member("events");
     if (!events) {
         d.text("missing events");
         return Status::BadClaim;
     }
-    if (!json_is_object(events)) {
+    if (!events.is_object()) {
         d.text("events is not an object");
         return Status::BadClaim;
     }
-    const json_t *event = json_object_get(events, kBackchannelLogoutEvent);
+    JsonValue event = events.member(kBackchannelLogoutEvent);
     if (!event) {
         d.text("events has no back-channel logout member");
         return Status::BadClaim;
     }
-    if (!json_is_object(event)) {
+    if (!event.is_object()) {
         d.text("the back-channel logout event is not an object");
         return Status::BadClaim;
     }

@@ -349,7 +349,7 @@ Status check_id_token(const IdTokenCheck &check, const IdTokenRules &rules, cons
     if (s != Status::Ok) {
         return s;
     }
-    const json_t *claims = tok->claims();
+    JsonValue claims = tok->claims();
     const ClaimTimes &times = tok->times();
 
     if (!times.has_iat) {
@@ -365,50 +365,50 @@ Status check_id_token(const IdTokenCheck &check, const IdTokenRules &rules, cons
             .num(check.leeway);
         return Status::NotYetValid;
     }
-    const json_t *sub = json_object_get(claims, "sub");
+    JsonValue sub = claims.member("sub");
     if (!sub) {
         d.text("missing sub");
         return Status::BadClaim;
     }
-    if (!json_is_string(sub) || json_string_length(sub) == 0) {
+    if (!sub.is_string() || sub.string().empty()) {
         d.text("sub is not a non-empty string");
         return Status::BadClaim;
     }
-    if (!rules.login && json_string_view(sub) != rules.expected_sub) {
+    if (!rules.login && sub.string() != rules.expected_sub) {
         d.text("sub changed");
         return Status::BadClaim;
     }
-    const json_t *nonce = json_object_get(claims, "nonce");
+    JsonValue nonce = claims.member("nonce");
     if (!nonce && rules.login) {
         d.text("missing nonce");
         return Status::BadClaim;
     }
     // A refresh does not compare a nonce, but still refuses one that is not a string (stricter).
-    if (nonce && !json_is_string(nonce)) {
+    if (nonce && !nonce.is_string()) {
         d.text("nonce is not a string");
         return Status::BadClaim;
     }
     if (rules.login) {
-        std::string_view n = json_string_view(nonce);
+        std::string_view n = nonce.string();
         // The length is not secret; the bytes are compared in constant time.
         if (n.size() != check.nonce.size() || CRYPTO_memcmp(n.data(), check.nonce.data(), n.size()) != 0) {
             d.text("nonce mismatch");
             return Status::BadClaim;
         }
     }
-    const json_t *aud = json_object_get(claims, "aud");
-    const json_t *azp = json_object_get(claims, "azp");
-    if (json_is_array(aud) && json_array_size(aud) > 1 && !azp) {
-        d.text("aud has ").unum(json_array_size(aud)).text(" values and azp is missing");
+    JsonValue aud = claims.member("aud");
+    JsonValue azp = claims.member("azp");
+    if (aud.is_array() && aud.size() > 1 && !azp) {
+        d.text("aud has ").unum(aud.size()).text(" values and azp is missing");
         return Status::Audience;
     }
     if (azp) {
-        if (!json_is_string(azp)) {
+        if (!azp.is_string()) {
             d.text("azp is not a string");
             return Status::Audience;
         }
-        if (json_string_view(azp) != check.client_id) {
-            d.text("azp ").quoted(json_string_view(azp)).text(" is not the client id");
+        if (azp.string() != check.client_id) {
+            d.text("azp ").quoted(azp.string()).text(" is not the client id");
             return Status::Audience;
         }
     }

@@ -5,6 +5,14 @@
 
 namespace edge_auth {
 
+const json_t *VerifiedToken::claims_json() const
+{
+    if (!claims_json_) {
+        claims_json_ = claims_.to_jansson();
+    }
+    return claims_json_.get();
+}
+
 Status verify_token(const Policy &policy, const KeySet &keys, std::string_view token, int64_t now,
     std::unique_ptr<VerifiedToken> &out, Detail &d)
 {
@@ -30,15 +38,15 @@ Status verify_token(const Policy &policy, const KeySet &keys, std::string_view t
         return s;
     }
 
-    Json claims;
-    JsonError je = parse_json_object(jws.payload(), JsonLimits{jws.payload().size(), kMaxClaimsDepth}, claims);
+    JsonDoc claims;
+    JsonError je = claims.parse(jws.payload(), JsonLimits{jws.payload().size(), kMaxClaimsDepth});
     if (je != JsonError::None) {
         d.text("payload: ").text(json_error_text(je));
         return Status::Malformed;
     }
 
     ClaimTimes times;
-    s = check_claims(policy.claim_rules(), jws.header(), claims.get(), now, d, times);
+    s = check_claims(policy.claim_rules(), jws.header(), claims.root(), now, d, times);
     if (s != Status::Ok) {
         return s;
     }

@@ -14,8 +14,8 @@
 //   1. length cap (policy) before any decoding: token_too_large;
 //   2. JWS parse and header rules (jws.h): malformed, bad_header, alg_not_allowed;
 //   3. key selection and signature (jwks.h, signature.h): no_keys, unknown_key, bad_signature;
-//   4. only then is the payload parsed as JSON (an object, no duplicate members, depth <= 16):
-//      malformed; so unauthenticated bytes never reach the claims parser;
+//   4. only then is the payload parsed as JSON (json_doc.h: an object, no duplicate members,
+//      depth <= 16): malformed; so unauthenticated bytes never reach the claims parser;
 //   5. claims and typ (claims.h).
 
 #ifndef EDGE_AUTH_CORE_VERIFIER_H
@@ -29,6 +29,7 @@
 #include "algorithm.h"
 #include "claims.h"
 #include "json.h"
+#include "json_doc.h"
 #include "jwks.h"
 #include "policy.h"
 #include "status.h"
@@ -37,13 +38,16 @@ namespace edge_auth {
 
 class VerifiedToken {
 public:
-    VerifiedToken(Json header, Json claims, const AlgInfo &alg, const ClaimTimes &times) noexcept
+    VerifiedToken(JsonDoc header, JsonDoc claims, const AlgInfo &alg, const ClaimTimes &times) noexcept
         : header_(std::move(header)), claims_(std::move(claims)), alg_(&alg), times_(times)
     {
     }
 
-    const json_t *header() const noexcept { return header_.get(); }
-    const json_t *claims() const noexcept { return claims_.get(); }
+    JsonValue header() const noexcept { return header_.root(); }
+    JsonValue claims() const noexcept { return claims_.root(); }
+    // The claims as a jansson tree, made on first use, for the few consumers that take json_t
+    // (a login keeping some claims in the session). The request path never needs it.
+    const json_t *claims_json() const;
     const AlgInfo &alg() const noexcept { return *alg_; }
     bool has_exp() const noexcept { return times_.has_exp; }
     int64_t exp() const noexcept { return times_.exp; }
@@ -52,8 +56,9 @@ public:
     const ClaimTimes &times() const noexcept { return times_; }
 
 private:
-    Json header_;
-    Json claims_;
+    JsonDoc header_;
+    JsonDoc claims_;
+    mutable Json claims_json_;
     const AlgInfo *alg_;
     ClaimTimes times_;
 };

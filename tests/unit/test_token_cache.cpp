@@ -464,9 +464,9 @@ struct Direct {
 
 std::string sub_of(const std::shared_ptr<const edge_auth::VerifiedToken> &t)
 {
-    const json_t *v = json_object_get(t->claims(), "sub");
-    ck_assert_ptr_nonnull(v);
-    return json_string_value(v);
+    edge_auth::JsonValue v = t->claims().member("sub");
+    ck_assert(v.is_string());
+    return std::string(v.string());
 }
 
 START_TEST(collisions_never_serve_another_entry)
