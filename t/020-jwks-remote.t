@@ -107,7 +107,9 @@ __DATA__
 --- error_code eval
 [200, 200, 200, 200, 200, 401, 200]
 --- response_body_like eval
-[qr/ok/, qr/^subject=one$/m, qr/ok/, qr/slept/, qr/^subject=two$/m, qr/401/, qr/^fetches=2$/]
+# Two fetches: the first request's and the refresh after rotation. A third one is the next
+# periodic refresh, when a loaded machine takes more than another second over these requests.
+[qr/ok/, qr/^subject=one$/m, qr/ok/, qr/slept/, qr/^subject=two$/m, qr/401/, qr/^fetches=[23]$/]
 
 
 
