@@ -1,4 +1,7 @@
-// json.h: an owning handle on a jansson value, and the one way this code parses JSON.
+// json.h: an owning handle on a jansson value, and the jansson-based parse of the documents read
+// at configuration time or once per login (key sets, discovery, token responses, sessions). The
+// objects parsed on every request (a bearer token's header and claims) go through JsonDoc
+// (json_doc.h), which accepts exactly the same texts.
 //
 // Usage:
 //
@@ -11,7 +14,7 @@
 // Every parse rejects duplicate member names (after unescaping, so "\u0073ub" duplicates
 // "sub"), NUL characters, invalid UTF-8, trailing data and anything nested deeper than the
 // limit, and requires the top level to be an object. The same parsed tree is then used both for
-// the checks and for the values handed to nginx, so no second parser can read a token
+// the checks and for the values handed to nginx, so no second parser can read a document
 // differently from the one that validated it.
 
 #ifndef EDGE_AUTH_CORE_JSON_H
