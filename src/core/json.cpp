@@ -4,12 +4,10 @@
 
 namespace edge_auth {
 
-namespace {
-
 // jansson's own nesting limit (2048) is far above anything a JWT or JWKS needs and a deep
 // document costs stack and time inside the recursive parser; a linear pre-scan enforces a small
 // limit before jansson sees the input.
-bool depth_within(std::string_view text, unsigned max_depth) noexcept
+bool json_depth_within(std::string_view text, unsigned max_depth) noexcept
 {
     unsigned depth = 0;
     bool in_string = false;
@@ -36,8 +34,6 @@ bool depth_within(std::string_view text, unsigned max_depth) noexcept
     return true;
 }
 
-} // namespace
-
 const char *json_error_text(JsonError e) noexcept
 {
     switch (e) {
@@ -63,7 +59,7 @@ JsonError parse_json_object(std::string_view text, const JsonLimits &limits, Jso
     if (text.size() > limits.max_bytes) {
         return JsonError::TooLarge;
     }
-    if (!depth_within(text, limits.max_depth)) {
+    if (!json_depth_within(text, limits.max_depth)) {
         return JsonError::TooDeep;
     }
     json_error_t err;

@@ -74,6 +74,11 @@ const char *json_error_text(JsonError e) noexcept;
 // throws std::bad_alloc; every other problem is a JsonError.
 JsonError parse_json_object(std::string_view text, const JsonLimits &limits, Json &out);
 
+// False when `text` nests objects and arrays deeper than `max_depth` (a linear scan that skips
+// strings). parse_json_object runs it before jansson sees the text, so TooDeep is decided ahead
+// of every other error, wherever they are; JsonDoc reports errors in the same order with it.
+bool json_depth_within(std::string_view text, unsigned max_depth) noexcept;
+
 // The member `name` of object `obj` as a string view into the tree (valid while the tree
 // lives). False when absent or not a string.
 bool json_string_member(const json_t *obj, const char *name, std::string_view &out) noexcept;

@@ -151,35 +151,6 @@ inline unsigned name_hash(const char *s, uint32_t len)
     return static_cast<unsigned>((name_key(s, len) * 0x9e3779b97f4a7c15ULL) >> 59);
 }
 
-// The same linear scan parse_json_object runs before jansson sees the text: it decides TooDeep
-// ahead of every other error, wherever they are.
-bool depth_within(std::string_view text, unsigned max_depth) noexcept
-{
-    unsigned depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < text.size(); i++) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth) {
-                return false;
-            }
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return true;
-}
-
 // ---- cold paths: explicit arguments, so that the parser's state never escapes to memory -------
 
 // Whether two members of the object at nodes[object] share a name. Works on an object still open
@@ -246,7 +217,7 @@ bool depth_within(std::string_view text, unsigned max_depth) noexcept
 [[gnu::noinline]] JsonError refusal(JsonError e, std::string_view text, const JsonLimits &limits,
     const JsonNode *nodes, uint32_t open, const char *arena)
 {
-    if (!depth_within(text, limits.max_depth)) {
+    if (!json_depth_within(text, limits.max_depth)) {
         return JsonError::TooDeep;
     }
     for (uint32_t i = open; i != kNoParent; i = nodes[i].skip) {

@@ -12,6 +12,13 @@ bool starts_with(std::string_view s, std::string_view prefix)
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// A login-flow cookie (or any cookie under one of strip_cookies' prefixes): the same test for
+// counting in find_chunks and for removing in strip_cookies, so the count predicts the strip.
+bool under_prefix(std::string_view cookie, std::string_view prefix)
+{
+    return !cookie.empty() && !prefix.empty() && starts_with(cookie, prefix);
+}
+
 size_t chunk_budget(std::string_view name, size_t index)
 {
     // name '=' value, plus ".N" for every chunk after the first.
@@ -64,7 +71,7 @@ SessionStatus find_chunks(const std::string_view *headers, size_t n_headers, std
             // chunk_index of an empty name is -2: kept, as strip_cookies keeps it
             int index = chunk_index(s.name, name);
             if (index == -2) {
-                if (!s.name.empty() && !flow_prefix.empty() && starts_with(s.name, flow_prefix)) {
+                if (under_prefix(s.name, flow_prefix)) {
                     out.module_cookies++;
                 } else {
                     out.other_cookies++;
@@ -180,7 +187,7 @@ size_t strip_cookies(const std::string_view *headers, size_t n_headers, const st
             }
         }
         for (size_t i = 0; i < n_prefixes; i++) {
-            if (!prefixes[i].empty() && starts_with(s.name, prefixes[i])) {
+            if (under_prefix(s.name, prefixes[i])) {
                 return true;
             }
         }
