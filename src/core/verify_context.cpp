@@ -39,6 +39,32 @@ EVP_MAC *hmac()
     return mac;
 }
 
+// Lending the spare: whoever exchanges it out owns it until it is given back.
+template <typename T>
+T *take_spare(std::atomic<T *> &slot) noexcept
+{
+    return slot.exchange(nullptr, std::memory_order_acquire);
+}
+
+// Returns ctx to the empty slot, or frees it when the slot is already taken.
+template <typename T, void (*Free)(T *)>
+void give_back(std::atomic<T *> &slot, T *ctx) noexcept
+{
+    T *empty = nullptr;
+    if (!slot.compare_exchange_strong(empty, ctx, std::memory_order_release, std::memory_order_relaxed)) {
+        Free(ctx);
+    }
+}
+
+// Moves happen only while keys are built, before any use: plain loads and stores suffice.
+template <typename T>
+void swap_slots(std::atomic<T *> &a, std::atomic<T *> &b) noexcept
+{
+    T *t = a.load(std::memory_order_relaxed);
+    a.store(b.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    b.store(t, std::memory_order_relaxed);
+}
+
 } // namespace
 
 VerifyContext::~VerifyContext()
@@ -46,12 +72,18 @@ VerifyContext::~VerifyContext()
     EVP_PKEY_CTX_free(pkey_ctx_);
     EVP_MD_CTX_free(md_ctx_);
     EVP_MAC_CTX_free(mac_ctx_);
+    EVP_PKEY_CTX_free(spare_pkey_ctx_.load(std::memory_order_acquire));
+    EVP_MD_CTX_free(spare_md_ctx_.load(std::memory_order_acquire));
+    EVP_MD_CTX_free(spare_digest_ctx_.load(std::memory_order_acquire));
 }
 
 VerifyContext::VerifyContext(VerifyContext &&o) noexcept
     : pkey_ctx_(std::exchange(o.pkey_ctx_, nullptr)), md_ctx_(std::exchange(o.md_ctx_, nullptr)),
       mac_ctx_(std::exchange(o.mac_ctx_, nullptr))
 {
+    swap_slots(spare_pkey_ctx_, o.spare_pkey_ctx_);
+    swap_slots(spare_md_ctx_, o.spare_md_ctx_);
+    swap_slots(spare_digest_ctx_, o.spare_digest_ctx_);
 }
 
 VerifyContext &VerifyContext::operator=(VerifyContext &&o) noexcept
@@ -60,6 +92,9 @@ VerifyContext &VerifyContext::operator=(VerifyContext &&o) noexcept
         std::swap(pkey_ctx_, o.pkey_ctx_);
         std::swap(md_ctx_, o.md_ctx_);
         std::swap(mac_ctx_, o.mac_ctx_);
+        swap_slots(spare_pkey_ctx_, o.spare_pkey_ctx_);
+        swap_slots(spare_md_ctx_, o.spare_md_ctx_);
+        swap_slots(spare_digest_ctx_, o.spare_digest_ctx_);
     }
     return *this;
 }
@@ -123,23 +158,29 @@ VerifyContext VerifyContext::prepare(const AlgInfo &alg, EVP_PKEY *pkey, std::st
     return vc;
 }
 
-PkeyCtxUse::PkeyCtxUse(const VerifyContext &vc) noexcept
-    : ctx_(vc.pkey_ctx() ? EVP_PKEY_CTX_dup(vc.pkey_ctx()) : nullptr)
+PkeyCtxUse::PkeyCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_pkey_ctx_))
 {
+    if (!ctx_ && vc.pkey_ctx_) {
+        ctx_ = EVP_PKEY_CTX_dup(vc.pkey_ctx_);
+    }
 }
 
 PkeyCtxUse::~PkeyCtxUse()
 {
-    EVP_PKEY_CTX_free(ctx_);
+    if (ctx_ && reusable_) {
+        give_back<EVP_PKEY_CTX, EVP_PKEY_CTX_free>(vc_.spare_pkey_ctx_, ctx_);
+    } else {
+        EVP_PKEY_CTX_free(ctx_);
+    }
 }
 
-MdCtxUse::MdCtxUse(const VerifyContext &vc) noexcept : ctx_(nullptr)
+MdCtxUse::MdCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_md_ctx_))
 {
-    if (!vc.md_ctx()) {
+    if (ctx_ || !vc.md_ctx_) {
         return;
     }
     ctx_ = EVP_MD_CTX_new();
-    if (ctx_ && EVP_MD_CTX_copy_ex(ctx_, vc.md_ctx()) != 1) {
+    if (ctx_ && EVP_MD_CTX_copy_ex(ctx_, vc.md_ctx_) != 1) {
         ERR_clear_error();
         EVP_MD_CTX_free(ctx_);
         ctx_ = nullptr;
@@ -148,7 +189,27 @@ MdCtxUse::MdCtxUse(const VerifyContext &vc) noexcept : ctx_(nullptr)
 
 MdCtxUse::~MdCtxUse()
 {
-    EVP_MD_CTX_free(ctx_);
+    if (ctx_ && reusable_) {
+        give_back<EVP_MD_CTX, EVP_MD_CTX_free>(vc_.spare_md_ctx_, ctx_);
+    } else {
+        EVP_MD_CTX_free(ctx_);
+    }
+}
+
+DigestCtxUse::DigestCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_digest_ctx_))
+{
+    if (!ctx_) {
+        ctx_ = EVP_MD_CTX_new();
+    }
+}
+
+DigestCtxUse::~DigestCtxUse()
+{
+    if (ctx_ && reusable_) {
+        give_back<EVP_MD_CTX, EVP_MD_CTX_free>(vc_.spare_digest_ctx_, ctx_);
+    } else {
+        EVP_MD_CTX_free(ctx_);
+    }
 }
 
 MacCtxUse::MacCtxUse(const VerifyContext &vc) noexcept

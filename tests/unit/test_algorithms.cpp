@@ -1,5 +1,9 @@
 // Every algorithm, positive and negative, through the full verification pipeline.
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 
@@ -317,6 +321,68 @@ START_TEST(raw_verify_function)
 }
 END_TEST
 
+// Verification contexts are reused from one verification to the next (verify_context.h): the
+// result of each verification must not depend on what the context saw before, a context that
+// saw a failure must not be kept, and concurrent users must not share one.
+START_TEST(each_alg_reuses_contexts_safely)
+{
+    AlgCase c = alg_case(kAll[_i]);
+    const edge_auth::AlgInfo &a = alg_info(c.alg);
+    edge_auth::KeySet keys = unit::keyset(unit::jwks({jwk_of(c.key, "\"kid\":\"k1\"")}));
+    ck_assert_int_eq(keys.size(), 1);
+    const edge_auth::Key &key = keys.at(0);
+    const edge_auth::VerifyContext &vc = key.verify_context(a);
+
+    std::string sig_a = test::sign(c.alg, c.key, "message a");
+    std::string sig_b = test::sign(c.alg, c.key, "message b");
+    std::string sig_other = test::sign(c.alg, c.other, "message a");
+    std::string flipped = sig_a;
+    flipped.back() = static_cast<char>(flipped.back() ^ 0x01);
+    using edge_auth::SigCheck;
+    auto check = [&](std::string_view msg, const std::string &sig) {
+        return edge_auth::verify_signature(a, key, msg, sig);
+    };
+    for (int round = 0; round < 3; round++) {
+        ck_assert(check("message a", sig_a) == SigCheck::Valid);
+        ck_assert(check("message b", sig_a) == SigCheck::Invalid);
+        ck_assert(check("message b", sig_b) == SigCheck::Valid);
+        ck_assert(check("message a", sig_b) == SigCheck::Invalid);
+        ck_assert(check("message a", flipped) == SigCheck::Invalid);
+        ck_assert(check("message a", sig_other) == SigCheck::Invalid);
+        ck_assert(check("message a", sig_a + "x") == SigCheck::WrongLength);
+        ck_assert(check("message a", sig_a) == SigCheck::Valid);
+    }
+    if (a.family != edge_auth::Family::Hmac) {
+        // A success leaves a spare; a failure discards the context it used.
+        ck_assert(check("message a", sig_a) == SigCheck::Valid);
+        ck_assert(vc.holds_spare());
+        ck_assert(check("message a", flipped) == SigCheck::Invalid);
+        ck_assert(!vc.holds_spare());
+        ck_assert(check("message b", sig_b) == SigCheck::Valid);
+        ck_assert(vc.holds_spare());
+    }
+
+    // Four threads on the same key, each alternating valid and invalid signatures.
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 60; i++) {
+                bool good = (i + t) % 2 == 0;
+                SigCheck r = check(good ? "message a" : "message b", sig_a);
+                if (r != (good ? SigCheck::Valid : SigCheck::Invalid)) {
+                    wrong++;
+                }
+            }
+        });
+    }
+    for (std::thread &th : threads) {
+        th.join();
+    }
+    ck_assert_int_eq(wrong.load(), 0);
+}
+END_TEST
+
 Suite *algorithms_suite()
 {
     Suite *s = suite_create("algorithms");
@@ -327,6 +393,7 @@ Suite *algorithms_suite()
     tcase_add_loop_test(tc, each_alg_rejects_wrong_key, 0, n);
     tcase_add_loop_test(tc, each_alg_rejects_tampering, 0, n);
     tcase_add_loop_test(tc, each_alg_checks_signature_length, 0, n);
+    tcase_add_loop_test(tc, each_alg_reuses_contexts_safely, 0, n);
     suite_add_tcase(s, tc);
     TCase *tc2 = tcase_create("confusion");
     tcase_set_timeout(tc2, 60);
