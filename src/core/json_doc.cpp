@@ -969,16 +969,21 @@ json_t *to_jansson_value(JsonValue v)
 
 } // namespace
 
-Json JsonDoc::to_jansson() const
+Json to_jansson(JsonValue v)
 {
-    if (empty()) {
+    if (!v) {
         return Json();
     }
-    Json j(to_jansson_value(root()));
+    Json j(to_jansson_value(v));
     if (!j) {
         throw std::bad_alloc();
     }
     return j;
+}
+
+Json JsonDoc::to_jansson() const
+{
+    return edge_auth::to_jansson(root());
 }
 
 // ---- JsonValue ----

@@ -132,6 +132,10 @@ private:
     const char *strings_;                 // the string arena, inside block_
 };
 
+// A jansson copy of one value and its subtree (a new reference; empty for an absent value).
+// Throws std::bad_alloc.
+Json to_jansson(JsonValue v);
+
 } // namespace edge_auth
 
 #endif
