@@ -39,23 +39,6 @@ EVP_MAC *hmac()
     return mac;
 }
 
-// Lending the spare: whoever exchanges it out owns it until it is given back.
-template <typename T>
-T *take_spare(std::atomic<T *> &slot) noexcept
-{
-    return slot.exchange(nullptr, std::memory_order_acquire);
-}
-
-// Returns ctx to the empty slot, or frees it when the slot is already taken.
-template <typename T, void (*Free)(T *)>
-void give_back(std::atomic<T *> &slot, T *ctx) noexcept
-{
-    T *empty = nullptr;
-    if (!slot.compare_exchange_strong(empty, ctx, std::memory_order_release, std::memory_order_relaxed)) {
-        Free(ctx);
-    }
-}
-
 // Moves happen only while keys are built, before any use: plain loads and stores suffice.
 template <typename T>
 void swap_slots(std::atomic<T *> &a, std::atomic<T *> &b) noexcept
@@ -158,58 +141,40 @@ VerifyContext VerifyContext::prepare(const AlgInfo &alg, EVP_PKEY *pkey, std::st
     return vc;
 }
 
-PkeyCtxUse::PkeyCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_pkey_ctx_))
+namespace {
+
+EVP_PKEY_CTX *copy_pkey_ctx(const VerifyContext &vc) noexcept
 {
-    if (!ctx_ && vc.pkey_ctx_) {
-        ctx_ = EVP_PKEY_CTX_dup(vc.pkey_ctx_);
-    }
+    return vc.pkey_ctx() ? EVP_PKEY_CTX_dup(vc.pkey_ctx()) : nullptr;
 }
 
-PkeyCtxUse::~PkeyCtxUse()
+EVP_MD_CTX *copy_md_ctx(const VerifyContext &vc) noexcept
 {
-    if (ctx_ && reusable_) {
-        give_back<EVP_PKEY_CTX, EVP_PKEY_CTX_free>(vc_.spare_pkey_ctx_, ctx_);
-    } else {
-        EVP_PKEY_CTX_free(ctx_);
+    if (!vc.md_ctx()) {
+        return nullptr;
     }
-}
-
-MdCtxUse::MdCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_md_ctx_))
-{
-    if (ctx_ || !vc.md_ctx_) {
-        return;
-    }
-    ctx_ = EVP_MD_CTX_new();
-    if (ctx_ && EVP_MD_CTX_copy_ex(ctx_, vc.md_ctx_) != 1) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx && EVP_MD_CTX_copy_ex(ctx, vc.md_ctx()) != 1) {
         ERR_clear_error();
-        EVP_MD_CTX_free(ctx_);
-        ctx_ = nullptr;
+        EVP_MD_CTX_free(ctx);
+        ctx = nullptr;
     }
+    return ctx;
 }
 
-MdCtxUse::~MdCtxUse()
+EVP_MD_CTX *new_digest_ctx(const VerifyContext &) noexcept
 {
-    if (ctx_ && reusable_) {
-        give_back<EVP_MD_CTX, EVP_MD_CTX_free>(vc_.spare_md_ctx_, ctx_);
-    } else {
-        EVP_MD_CTX_free(ctx_);
-    }
+    return EVP_MD_CTX_new();
 }
 
-DigestCtxUse::DigestCtxUse(const VerifyContext &vc) noexcept : vc_(vc), ctx_(take_spare(vc.spare_digest_ctx_))
-{
-    if (!ctx_) {
-        ctx_ = EVP_MD_CTX_new();
-    }
-}
+} // namespace
 
-DigestCtxUse::~DigestCtxUse()
+PkeyCtxUse::PkeyCtxUse(const VerifyContext &vc) noexcept : LentContext(vc.spare_pkey_ctx_, copy_pkey_ctx, vc) {}
+
+MdCtxUse::MdCtxUse(const VerifyContext &vc) noexcept : LentContext(vc.spare_md_ctx_, copy_md_ctx, vc) {}
+
+DigestCtxUse::DigestCtxUse(const VerifyContext &vc) noexcept : LentContext(vc.spare_digest_ctx_, new_digest_ctx, vc)
 {
-    if (ctx_ && reusable_) {
-        give_back<EVP_MD_CTX, EVP_MD_CTX_free>(vc_.spare_digest_ctx_, ctx_);
-    } else {
-        EVP_MD_CTX_free(ctx_);
-    }
 }
 
 MacCtxUse::MacCtxUse(const VerifyContext &vc) noexcept

@@ -78,56 +78,59 @@ private:
     mutable std::atomic<EVP_MD_CTX *> spare_digest_ctx_{nullptr};
 };
 
-// Per-use contexts: the VerifyContext's spare when it is free, otherwise a fresh copy. At scope
-// exit a context marked reusable() goes back as the spare (or is freed if another use already
-// put one back); any other is freed. get() is null when no context could be made (out of memory).
-class PkeyCtxUse {
+// A context lent for one use: the VerifyContext's spare in `slot` when it is free, otherwise a
+// fresh one from `make`. At scope exit a context marked reusable() goes back into the slot (or is
+// freed if another use already put one back); any other is freed. get() is null when no context
+// could be made (out of memory).
+template <typename T, void (*Free)(T *)>
+class LentContext {
 public:
-    explicit PkeyCtxUse(const VerifyContext &vc) noexcept;
-    ~PkeyCtxUse();
-    PkeyCtxUse(const PkeyCtxUse &) = delete;
-    PkeyCtxUse &operator=(const PkeyCtxUse &) = delete;
-    EVP_PKEY_CTX *get() const noexcept { return ctx_; }
+    LentContext(const LentContext &) = delete;
+    LentContext &operator=(const LentContext &) = delete;
+    ~LentContext()
+    {
+        T *empty = nullptr;
+        if (!ctx_ || !reusable_
+            || !slot_.compare_exchange_strong(empty, ctx_, std::memory_order_release, std::memory_order_relaxed)) {
+            Free(ctx_);
+        }
+    }
+    T *get() const noexcept { return ctx_; }
     // The operation succeeded: the context may serve the next use.
     void reusable() noexcept { reusable_ = true; }
 
+protected:
+    LentContext(std::atomic<T *> &slot, T *(*make)(const VerifyContext &) noexcept, const VerifyContext &vc) noexcept
+        : slot_(slot), ctx_(slot.exchange(nullptr, std::memory_order_acquire))
+    {
+        if (!ctx_) {
+            ctx_ = make(vc);
+        }
+    }
+
 private:
-    const VerifyContext &vc_;
-    EVP_PKEY_CTX *ctx_;
+    std::atomic<T *> &slot_;
+    T *ctx_;
     bool reusable_ = false;
 };
 
+// RS*, PS*, ES*: a copy of the prepared EVP_PKEY_CTX (after EVP_PKEY_verify_init).
+class PkeyCtxUse : public LentContext<EVP_PKEY_CTX, EVP_PKEY_CTX_free> {
+public:
+    explicit PkeyCtxUse(const VerifyContext &vc) noexcept;
+};
+
 // EdDSA: a copy of the context after EVP_DigestVerifyInit.
-class MdCtxUse {
+class MdCtxUse : public LentContext<EVP_MD_CTX, EVP_MD_CTX_free> {
 public:
     explicit MdCtxUse(const VerifyContext &vc) noexcept;
-    ~MdCtxUse();
-    MdCtxUse(const MdCtxUse &) = delete;
-    MdCtxUse &operator=(const MdCtxUse &) = delete;
-    EVP_MD_CTX *get() const noexcept { return ctx_; }
-    void reusable() noexcept { reusable_ = true; }
-
-private:
-    const VerifyContext &vc_;
-    EVP_MD_CTX *ctx_;
-    bool reusable_ = false;
 };
 
 // RS*, PS*, ES*: a digest context for the signing input. Not initialised: the user calls
 // EVP_DigestInit_ex with the algorithm's digest, which on a reused context only resets its state.
-class DigestCtxUse {
+class DigestCtxUse : public LentContext<EVP_MD_CTX, EVP_MD_CTX_free> {
 public:
     explicit DigestCtxUse(const VerifyContext &vc) noexcept;
-    ~DigestCtxUse();
-    DigestCtxUse(const DigestCtxUse &) = delete;
-    DigestCtxUse &operator=(const DigestCtxUse &) = delete;
-    EVP_MD_CTX *get() const noexcept { return ctx_; }
-    void reusable() noexcept { reusable_ = true; }
-
-private:
-    const VerifyContext &vc_;
-    EVP_MD_CTX *ctx_;
-    bool reusable_ = false;
 };
 
 class MacCtxUse {
