@@ -1,7 +1,7 @@
 // json.h: an owning handle on a jansson value, and the jansson-based parse of the documents read
-// at configuration time or once per login (key sets, discovery, token responses, sessions). The
-// objects parsed on every request (a bearer token's header and claims) go through JsonDoc
-// (json_doc.h), which accepts exactly the same texts.
+// at configuration time or once per login (key sets, discovery, token responses, flow cookies).
+// The documents parsed per request (a bearer token's header and claims, an opened session) go
+// through JsonDoc (json_doc.h), which accepts exactly the same texts.
 //
 // Usage:
 //

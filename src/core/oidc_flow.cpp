@@ -229,15 +229,31 @@ std::string flow_seal_context(std::string_view provider, std::string_view cookie
     return seal_context({"flow", provider, cookie_name, realm});
 }
 
-bool random_token(size_t bytes, std::string &out)
+bool random_tokens(std::initializer_list<RandomTokenSpec> specs)
 {
-    unsigned char buf[64];
-    if (bytes == 0 || bytes > sizeof(buf) || RAND_bytes(buf, static_cast<int>(bytes)) != 1) {
+    unsigned char buf[128];
+    size_t total = 0;
+    for (const RandomTokenSpec &t : specs) {
+        if (t.bytes == 0 || t.bytes > sizeof(buf) - total) {
+            return false;
+        }
+        total += t.bytes;
+    }
+    if (RAND_bytes(buf, static_cast<int>(total)) != 1) {
         return false;
     }
-    out = base64url_encode(std::string_view(reinterpret_cast<const char *>(buf), bytes));
+    size_t off = 0;
+    for (const RandomTokenSpec &t : specs) {
+        *t.out = base64url_encode(std::string_view(reinterpret_cast<const char *>(buf + off), t.bytes));
+        off += t.bytes;
+    }
     OPENSSL_cleanse(buf, sizeof(buf));
     return true;
+}
+
+bool random_token(size_t bytes, std::string &out)
+{
+    return random_tokens({{bytes, &out}});
 }
 
 std::string pkce_challenge(std::string_view verifier)
@@ -663,8 +679,8 @@ bool start_login(const SessionSealer &sealer, const SessionKeys &keys, const Log
     }
     FlowState flow;
     Wipe wipe_verifier{flow.code_verifier};
-    if (!random_token(kStateBytes, flow.state) || !random_token(kNonceBytes, flow.nonce)
-        || !random_token(kVerifierBytes, flow.code_verifier)) {
+    if (!random_tokens({{kStateBytes, &flow.state}, {kNonceBytes, &flow.nonce},
+            {kVerifierBytes, &flow.code_verifier}})) {
         err = "the random number generator failed";
         return false;
     }

@@ -37,6 +37,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,15 @@ std::string flow_seal_context(std::string_view provider, std::string_view cookie
 
 // base64url of `bytes` random bytes from RAND_bytes. False only when the RNG fails.
 bool random_token(size_t bytes, std::string &out);
+
+// Several such tokens from one RAND_bytes call: every call into OpenSSL's generator pays a fixed
+// cost (locks, a fork check), several times that of drawing 64 bytes. The sizes add up to at
+// most 128 bytes, each at least 1. False only when the RNG fails (or a size is out of range).
+struct RandomTokenSpec {
+    size_t bytes;
+    std::string *out;
+};
+bool random_tokens(std::initializer_list<RandomTokenSpec> specs);
 
 // BASE64URL(SHA-256(verifier)) (RFC 7636 §4.2, S256). Empty only when OpenSSL fails.
 std::string pkce_challenge(std::string_view verifier);

@@ -179,6 +179,21 @@ START_TEST(pkce_known_vector)
     ck_assert(edge_auth::random_token(edge_auth::kStateBytes, b));
     ck_assert_uint_eq(a.size(), 22);
     ck_assert(a != b);
+
+    // Several from one draw: each its own length, all different.
+    std::string s, n, cv;
+    ck_assert(edge_auth::random_tokens({{edge_auth::kStateBytes, &s}, {edge_auth::kNonceBytes, &n},
+        {edge_auth::kVerifierBytes, &cv}}));
+    ck_assert_uint_eq(s.size(), 22);
+    ck_assert_uint_eq(n.size(), 22);
+    ck_assert_uint_eq(cv.size(), 43);
+    ck_assert(s != n);
+    ck_assert(n != cv.substr(0, 22));
+    // Out of range: nothing drawn.
+    std::string x;
+    ck_assert(!edge_auth::random_tokens({{0, &x}}));
+    ck_assert(!edge_auth::random_tokens({{100, &x}, {29, &s}}));
+    ck_assert(edge_auth::random_tokens({{100, &x}, {28, &s}}));
 }
 END_TEST
 
