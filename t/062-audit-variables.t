@@ -494,3 +494,49 @@ allow - client alice%0D%0AX-Evil: 1%01 - GET 200
 allow - user alice $::SID GET 200
 public - - - - GET 200
 \E\z/]
+
+
+
+=== TEST 27: front-channel logout without a sid: deny bad_request, no actor
+--- request
+GET /frontchannel?iss=x
+--- error_code: 400
+--- response_headers
+X-Audit: [deny|bad_request|||]
+
+
+
+=== TEST 28: a callback whose query cannot be read (state twice): deny bad_request
+--- request
+GET /oidc_callback?code=ok&state=auditstate000000000001&state=auditstate000000000002
+--- more_headers eval
+"Cookie: $::C{flow}"
+--- error_code: 400
+--- response_headers
+X-Audit: [deny|bad_request|user||]
+
+
+
+=== TEST 29: more Cookie headers than the module reads on a protected location: deny too_large
+--- request
+GET /app
+--- more_headers eval
+join "\n", "Accept: application/json", map { "Cookie: c$_=1" } 1 .. 33
+--- error_code: 401
+--- response_headers
+X-Audit: [deny|too_large|user||]
+--- error_log
+more than 32 Cookie headers
+
+
+
+=== TEST 30: more Cookie headers than the module reads on the callback: deny too_large
+--- request
+GET /oidc_callback?code=ok&state=auditstate000000000001
+--- more_headers eval
+join "\n", (map { "Cookie: c$_=1" } 1 .. 33), "Cookie: $::C{flow}"
+--- error_code: 400
+--- response_headers
+X-Audit: [deny|too_large|user||]
+--- error_log
+callback rejected: too many Cookie headers
