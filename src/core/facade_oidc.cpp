@@ -284,6 +284,40 @@ ea_status_t id_token_verify(const ea_oidc_id_token_check_t *check, const ea_str_
     }
 }
 
+// The body and Authorization header of a token-endpoint request, made by `make(client, body,
+// authorization, err)` (token_request or refresh_request) and handed out through `alloc`. The
+// secrets in the intermediate strings are wiped whatever happens.
+template <typename Make>
+int token_endpoint_request(const ea_oidc_client_t *client, bool with_redirect_uri, ea_alloc_fn alloc,
+    void *alloc_ctx, ea_str_t *body, ea_str_t *authorization, Make make)
+{
+    std::string b, a, e;
+    try {
+        TokenClient tc;
+        tc.client_id = to_view(client->client_id);
+        tc.client_secret = to_view(client->client_secret);
+        tc.auth_method = client->auth_method;
+        if (with_redirect_uri) {
+            tc.redirect_uri = to_view(client->redirect_uri);
+        }
+        int rc = -1;
+        if (make(tc, b, a, e)) {
+            hand_out(b, alloc, alloc_ctx, body);
+            hand_out(a, alloc, alloc_ctx, authorization);
+            rc = 0;
+        }
+        wipe(b);
+        wipe(a);
+        return rc;
+    } catch (...) {
+        wipe(b);
+        wipe(a);
+        clear_str(*body);
+        clear_str(*authorization);
+        return -1;
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -567,29 +601,10 @@ int ea_oidc_token_request(const ea_oidc_client_t *client, const ea_str_t *code, 
         || !valid_str(client->client_id) || !valid_str(client->client_secret) || !valid_str(client->redirect_uri)) {
         return -1;
     }
-    std::string b, a, e;
-    try {
-        TokenClient tc;
-        tc.client_id = to_view(client->client_id);
-        tc.client_secret = to_view(client->client_secret);
-        tc.auth_method = client->auth_method;
-        tc.redirect_uri = to_view(client->redirect_uri);
-        int rc = -1;
-        if (token_request(tc, to_view(*code), to_view(*code_verifier), b, a, e)) {
-            hand_out(b, alloc, alloc_ctx, body);
-            hand_out(a, alloc, alloc_ctx, authorization);
-            rc = 0;
-        }
-        wipe(b);
-        wipe(a);
-        return rc;
-    } catch (...) {
-        wipe(b);
-        wipe(a);
-        clear_str(*body);
-        clear_str(*authorization);
-        return -1;
-    }
+    return token_endpoint_request(client, true, alloc, alloc_ctx, body, authorization,
+        [&](const TokenClient &tc, std::string &b, std::string &a, std::string &e) {
+            return token_request(tc, to_view(*code), to_view(*code_verifier), b, a, e);
+        });
 }
 
 int ea_oidc_token_response_parse(unsigned status, const char *json, size_t len, ea_alloc_fn alloc,
@@ -620,28 +635,10 @@ int ea_oidc_refresh_request(const ea_oidc_client_t *client, const ea_str_t *refr
         || !valid_str(client->client_secret)) {
         return -1;
     }
-    std::string b, a, e;
-    try {
-        TokenClient tc;
-        tc.client_id = to_view(client->client_id);
-        tc.client_secret = to_view(client->client_secret);
-        tc.auth_method = client->auth_method;
-        int rc = -1;
-        if (refresh_request(tc, to_view(*refresh_token), b, a, e)) {
-            hand_out(b, alloc, alloc_ctx, body);
-            hand_out(a, alloc, alloc_ctx, authorization);
-            rc = 0;
-        }
-        wipe(b);
-        wipe(a);
-        return rc;
-    } catch (...) {
-        wipe(b);
-        wipe(a);
-        clear_str(*body);
-        clear_str(*authorization);
-        return -1;
-    }
+    return token_endpoint_request(client, false, alloc, alloc_ctx, body, authorization,
+        [&](const TokenClient &tc, std::string &b, std::string &a, std::string &e) {
+            return refresh_request(tc, to_view(*refresh_token), b, a, e);
+        });
 }
 
 int ea_oidc_refresh_response_parse(unsigned status, const char *json, size_t len, ea_alloc_fn alloc,
