@@ -1,6 +1,6 @@
 // json.h: an owning handle on a jansson value, and the jansson-based parse of the documents read
-// at configuration time or once per login (key sets, discovery, token responses, flow cookies).
-// The documents parsed per request (a bearer token's header and claims, an opened session) go
+// at configuration time (key sets, discovery). The documents parsed while serving requests (a
+// bearer token's header and claims, an opened session, a flow cookie, a token response) go
 // through JsonDoc (json_doc.h), which accepts exactly the same texts.
 //
 // Usage:

@@ -12,6 +12,7 @@
 
 #include "base64url.h"
 #include "json.h"
+#include "json_doc.h"
 #include "oidc_metadata.h"
 #include "seal.h"
 #include "session_cookies.h"
@@ -129,15 +130,15 @@ int append_dump(const char *buffer, size_t size, void *data)
 }
 
 // Reads the authenticated document into `out`; false with `why` set.
-bool read_flow(const json_t *doc, FlowState &out, std::string &why)
+bool read_flow(JsonValue doc, FlowState &out, std::string &why)
 {
-    const json_t *v = json_object_get(doc, "v");
-    if (!json_is_integer(v) || json_integer_value(v) != static_cast<json_int_t>(kFlowVersion)) {
+    JsonValue v = doc.member("v");
+    if (!v.is_integer() || v.integer() != static_cast<int64_t>(kFlowVersion)) {
         why = "\"v\" is not 1";
         return false;
     }
     auto string_member = [&](const char *name, bool required, std::string &dst) {
-        const json_t *m = json_object_get(doc, name);
+        JsonValue m = doc.member(name);
         if (!m) {
             if (required) {
                 why = std::string("\"") + name + "\" is missing";
@@ -145,11 +146,11 @@ bool read_flow(const json_t *doc, FlowState &out, std::string &why)
             }
             return true;
         }
-        if (!json_is_string(m)) {
+        if (!m.is_string()) {
             why = std::string("\"") + name + "\" is not a string";
             return false;
         }
-        dst.assign(json_string_value(m), json_string_length(m));
+        dst.assign(m.string());
         return true;
     };
     if (!string_member("st", true, out.state) || !string_member("n", true, out.nonce)
@@ -157,12 +158,12 @@ bool read_flow(const json_t *doc, FlowState &out, std::string &why)
         || !string_member("iss", false, out.issuer)) {
         return false;
     }
-    const json_t *t = json_object_get(doc, "t");
-    if (!json_is_integer(t)) {
+    JsonValue t = doc.member("t");
+    if (!t.is_integer()) {
         why = "\"t\" is missing or not an integer";
         return false;
     }
-    out.created = json_integer_value(t);
+    out.created = t.integer();
     return check_flow(out, why);
 }
 
@@ -449,8 +450,8 @@ FlowStatus open_flow_value(const SessionSealer &sealer, const SessionKeys &keys,
         detail.text("flow cookie is not a single cookie");
         return FlowStatus::Bad;
     }
-    Json doc;
-    JsonError e = parse_json_object(plain, JsonLimits{kMaxFlowJsonBytes, kMaxFlowJsonDepth}, doc);
+    JsonDoc doc;
+    JsonError e = doc.parse(plain, JsonLimits{kMaxFlowJsonBytes, kMaxFlowJsonDepth});
     if (e != JsonError::None) {
         detail.text("flow document: ").text(json_error_text(e));
         return FlowStatus::Bad;
@@ -458,7 +459,7 @@ FlowStatus open_flow_value(const SessionSealer &sealer, const SessionKeys &keys,
     std::string why;
     FlowState f;
     Wipe wipe_verifier{f.code_verifier};
-    if (!read_flow(doc.get(), f, why)) {
+    if (!read_flow(doc.root(), f, why)) {
         detail.text("flow document: ").text(why.c_str());
         return FlowStatus::Bad;
     }

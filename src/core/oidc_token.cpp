@@ -8,6 +8,7 @@
 
 #include "algorithm.h"
 #include "json.h"
+#include "json_doc.h"
 #include "oidc_metadata.h"
 #include "policy.h"
 #include "session.h"
@@ -67,9 +68,9 @@ std::string base64_std(std::string_view in)
 }
 
 // A token member: `required`, or absent; else a non-empty string of visible ASCII.
-bool token_member(const json_t *doc, const char *name, bool required, std::string &dst, std::string &err)
+bool token_member(JsonValue doc, const char *name, bool required, std::string &dst, std::string &err)
 {
-    const json_t *v = json_object_get(doc, name);
+    JsonValue v = doc.member(name);
     if (!v) {
         if (required) {
             err = std::string("\"") + name + "\" is missing";
@@ -77,11 +78,11 @@ bool token_member(const json_t *doc, const char *name, bool required, std::strin
         }
         return true;
     }
-    if (!json_is_string(v)) {
+    if (!v.is_string()) {
         err = std::string("\"") + name + "\" is not a string";
         return false;
     }
-    std::string_view t = json_string_view(v);
+    std::string_view t = v.string();
     if (t.empty() || !visible_ascii(t)) {
         err = std::string("\"") + name + "\" is not a non-empty string of visible ASCII";
         return false;
@@ -101,13 +102,14 @@ void status_text(std::string &err, unsigned status)
 bool parse_ok_response(std::string_view json, TokenGrant grant, TokenResponse &out, std::string &err)
 {
     const std::string what = grant == TokenGrant::RefreshToken ? "refresh response: " : "token response: ";
-    Json doc;
-    JsonError e = parse_json_object(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}, doc);
+    // JsonDoc, not jansson: the tokens are long strings, which jansson reads a byte at a time.
+    JsonDoc doc;
+    JsonError e = doc.parse(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth});
     if (e != JsonError::None) {
         err = what + json_error_text(e);
         return false;
     }
-    const json_t *o = doc.get();
+    JsonValue o = doc.root();
     std::string why;
     if (!token_member(o, "id_token", grant == TokenGrant::AuthorizationCode, out.id_token, why)
         || !token_member(o, "access_token", true, out.access_token, why)
@@ -115,26 +117,25 @@ bool parse_ok_response(std::string_view json, TokenGrant grant, TokenResponse &o
         err = what + why;
         return false;
     }
-    const json_t *type = json_object_get(o, "token_type");
-    if (!json_is_string(type)) {
+    JsonValue type = o.member("token_type");
+    if (!type.is_string()) {
         err = what + (type ? "\"token_type\" is not a string" : "\"token_type\" is missing");
         return false;
     }
-    if (!equal_ignore_case(json_string_view(type), "bearer")) {
+    if (!equal_ignore_case(type.string(), "bearer")) {
         err = what + "\"token_type\" ";
-        append_quoted(err, json_string_view(type));
+        append_quoted(err, type.string());
         err += " is not Bearer";
         return false;
     }
-    out.token_type.assign(json_string_view(type));
-    const json_t *expires = json_object_get(o, "expires_in");
+    out.token_type.assign(type.string());
+    JsonValue expires = o.member("expires_in");
     if (expires) {
-        if (!json_is_integer(expires) || json_integer_value(expires) < 0
-            || json_integer_value(expires) > kMaxSessionTime) {
+        if (!expires.is_integer() || expires.integer() < 0 || expires.integer() > kMaxSessionTime) {
             err = what + "\"expires_in\" is not a non-negative integer";
             return false;
         }
-        out.expires_in = json_integer_value(expires);
+        out.expires_in = expires.integer();
     }
     return true;
 }
@@ -278,11 +279,10 @@ bool parse_token_response(unsigned status, std::string_view json, TokenResponse 
         return true;
     }
     // A 4xx: an OAuth error response (RFC 6749 §5.2), when it is one.
-    Json doc;
-    const json_t *error = nullptr;
-    if (parse_json_object(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}, doc)
-        == JsonError::None) {
-        error = json_object_get(doc.get(), "error");
+    JsonDoc doc;
+    JsonValue error;
+    if (doc.parse(json, JsonLimits{kMaxTokenResponseBytes, kMaxTokenResponseDepth}) == JsonError::None) {
+        error = doc.root().member("error");
     }
     err = "token endpoint answered ";
     status_text(err, status);
@@ -290,17 +290,17 @@ bool parse_token_response(unsigned status, std::string_view json, TokenResponse 
         err += " without an OAuth error";
         return false;
     }
-    if (json_is_string(error) && json_string_length(error) > 0
-        && json_string_length(error) <= kMaxTokenErrorBytes && visible_ascii(json_string_view(error))) {
-        out.error.assign(json_string_view(error));
+    if (error.is_string() && !error.string().empty() && error.string().size() <= kMaxTokenErrorBytes
+        && visible_ascii(error.string())) {
+        out.error.assign(error.string());
     } else {
         out.error = "invalid";
     }
     err += " with error \"" + out.error + "\"";
-    std::string_view description;
-    if (json_string_member(doc.get(), "error_description", description)) {
+    JsonValue description = doc.root().member("error_description");
+    if (description.is_string()) {
         err += ": ";
-        append_quoted(err, description, 128);
+        append_quoted(err, description.string(), 128);
     }
     return false;
 }
