@@ -170,19 +170,86 @@ bool read_members(JsonValue doc, bool for_sealing, Session &out, bool &have_sid,
 
 // ---- writing ---------------------------------------------------------------------------------
 
-void set(json_t *obj, const char *name, json_t *value)
+// Well-formed UTF-8 as jansson requires of every string: no overlong forms, no surrogates,
+// nothing above U+10FFFF, no stray or missing continuation bytes.
+bool valid_utf8(std::string_view v) noexcept
 {
-    if (!value) {
-        throw std::invalid_argument(std::string("\"") + name + "\" cannot be written as JSON (invalid UTF-8?)");
+    const auto *p = reinterpret_cast<const unsigned char *>(v.data());
+    const unsigned char *end = p + v.size();
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (static_cast<size_t>(end - p) <= n) {
+            return false;
+        }
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+            return false;
+        }
+        p += n + 1;
     }
-    if (json_object_set_new(obj, name, value) != 0) {
-        throw std::bad_alloc();
-    }
+    return true;
 }
 
-void set_string(json_t *obj, const char *name, const std::string &v)
+// `"name":"value"` with a leading comma unless `first`, the value escaped as jansson's dump does:
+// '"', '\\', the short escapes, other bytes below 0x20 as \u00XX, everything else raw. Throws
+// std::invalid_argument for invalid UTF-8 (which jansson refused to hold).
+void append_member(std::string &out, const char *name, std::string_view value, bool first = false)
 {
-    set(obj, name, json_stringn(v.data(), v.size()));
+    if (!valid_utf8(value)) {
+        throw std::invalid_argument(std::string("\"") + name + "\" cannot be written as JSON (invalid UTF-8?)");
+    }
+    static const char kHex[] = "0123456789ABCDEF";
+    out.append(first ? "\"" : ",\"").append(name).append("\":\"");
+    size_t start = 0;
+    for (size_t i = 0; i < value.size(); i++) {
+        auto c = static_cast<unsigned char>(value[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out.append(value.data() + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        default:
+            out.append("\\u00");
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+            break;
+        }
+    }
+    out.append(value.data() + start, value.size() - start);
+    out.push_back('"');
+}
+
+void append_member(std::string &out, const char *name, int64_t value)
+{
+    out.append(",\"").append(name).append("\":").append(std::to_string(value));
 }
 
 int append_dump(const char *buffer, size_t size, void *data)
@@ -300,36 +367,39 @@ bool check_session(const Session &s, std::string &why)
 
 std::string session_to_json(const Session &s)
 {
-    Json doc(json_object());
-    if (!doc) {
-        throw std::bad_alloc();
-    }
-    json_t *o = doc.get();
-    set_string(o, "sid", s.sid);
-    set_string(o, "sub", s.sub);
-    set_string(o, "iss", s.iss);
-    set(o, "iat", json_integer(s.issued_at));
-    set(o, "seen", json_integer(s.last_seen));
-    set(o, "exp", json_integer(s.expires));
+    // Written directly rather than built as a jansson tree and dumped: the tokens are long
+    // strings, which jansson's dump re-reads a code point at a time, and this runs on every
+    // login, refresh and re-seal. The bytes are those jansson's JSON_COMPACT dump gave (the unit
+    // tests compare the two); the claims object still comes from jansson, which holds it.
+    std::string out;
+    out.reserve(160 + s.sub.size() + s.iss.size() + s.access_token.size() + s.refresh_token.size()
+        + s.id_token.size());
+    out.push_back('{');
+    append_member(out, "sid", s.sid, true);
+    append_member(out, "sub", s.sub);
+    append_member(out, "iss", s.iss);
+    append_member(out, "iat", s.issued_at);
+    append_member(out, "seen", s.last_seen);
+    append_member(out, "exp", s.expires);
     if (!s.access_token.empty()) {
-        set_string(o, "at", s.access_token);
+        append_member(out, "at", s.access_token);
     }
     if (s.access_token_expires != 0) {
-        set(o, "at_exp", json_integer(s.access_token_expires));
+        append_member(out, "at_exp", s.access_token_expires);
     }
     if (!s.refresh_token.empty()) {
-        set_string(o, "rt", s.refresh_token);
+        append_member(out, "rt", s.refresh_token);
     }
     if (!s.id_token.empty()) {
-        set_string(o, "idt", s.id_token);
+        append_member(out, "idt", s.id_token);
     }
     if (s.claims) {
-        set(o, "claims", json_incref(s.claims.get()));
+        out.append(",\"claims\":");
+        if (json_dump_callback(s.claims.get(), append_dump, &out, JSON_COMPACT) != 0) {
+            throw std::bad_alloc();
+        }
     }
-    std::string out;
-    if (json_dump_callback(o, append_dump, &out, JSON_COMPACT) != 0) {
-        throw std::bad_alloc();
-    }
+    out.push_back('}');
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "base64url.h"
 #include "seal.h"
@@ -218,6 +219,101 @@ START_TEST(document_known_answer)
                           1700000100, &o),
         SessionStatus::Ok);
     ck_assert_string(o.sid, "q83vEjRWeJCrze8SNFZ4kA");
+}
+END_TEST
+
+namespace {
+
+// The session document as jansson would dump it (the way session_to_json once built it): the
+// reference the direct writer must match byte for byte. Empty when jansson refuses a string.
+std::string jansson_session_json(const Session &s)
+{
+    edge_auth::Json doc(json_object());
+    json_t *o = doc.get();
+    bool ok = true;
+    auto str = [&](const char *name, const std::string &v) {
+        json_t *j = json_stringn(v.data(), v.size());
+        ok = ok && j;
+        if (j) {
+            json_object_set_new(o, name, j);
+        }
+    };
+    str("sid", s.sid);
+    str("sub", s.sub);
+    str("iss", s.iss);
+    json_object_set_new(o, "iat", json_integer(s.issued_at));
+    json_object_set_new(o, "seen", json_integer(s.last_seen));
+    json_object_set_new(o, "exp", json_integer(s.expires));
+    if (!s.access_token.empty()) {
+        str("at", s.access_token);
+    }
+    if (s.access_token_expires != 0) {
+        json_object_set_new(o, "at_exp", json_integer(s.access_token_expires));
+    }
+    if (!s.refresh_token.empty()) {
+        str("rt", s.refresh_token);
+    }
+    if (!s.id_token.empty()) {
+        str("idt", s.id_token);
+    }
+    if (s.claims) {
+        json_object_set(o, "claims", s.claims.get());
+    }
+    if (!ok) {
+        return std::string();
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    std::string out(text);
+    free(text);
+    return out;
+}
+
+} // namespace
+
+// session_to_json writes the document itself; every string jansson would hold must come out as
+// jansson's dump wrote it, and every string jansson refuses (invalid UTF-8) must be refused.
+START_TEST(document_writer_matches_jansson)
+{
+    const std::string strings[] = {"plain", "quote\"back\\slash/", "tab\tnl\ncr\rbs\bff\f", "\x01\x1f\x7f",
+        std::string("nul\0inside", 10), "\xc3\xbcmlaut \xe2\x82\xac \xf0\x9d\x84\x9e", "\xef\xbf\xbf\xf4\x8f\xbf\xbf",
+        "\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\x80", "\xe0\x80\x80", "\x80", "\xf0\x80\x80\x80", "\xf8\x88\x80\x80\x80",
+        "ok\xe2\x82"};
+    int refused = 0;
+    for (const std::string &v : strings) {
+        for (int field = 0; field < 5; field++) {
+            Session s = session();
+            (field == 0 ? s.sub : field == 1 ? s.iss : field == 2 ? s.access_token
+                 : field == 3 ? s.refresh_token : s.id_token) = v;
+            std::string want = jansson_session_json(s);
+            std::string got;
+            bool threw = false;
+            try {
+                got = edge_auth::session_to_json(s);
+            } catch (const std::invalid_argument &) {
+                threw = true;
+            }
+            ck_assert_msg(threw == want.empty(), "string %zu bytes, field %d: refused %d, jansson refused %d",
+                v.size(), field, threw, want.empty());
+            if (!threw) {
+                ck_assert_string(got, want);
+            } else {
+                refused++;
+            }
+        }
+    }
+    ck_assert_int_eq(refused, 9 * 5);   // the nine invalid UTF-8 strings, in every field
+    // Without the optional members, and with claims of every JSON type.
+    Session m = session();
+    m.access_token.clear();
+    m.refresh_token.clear();
+    m.id_token.clear();
+    m.access_token_expires = 0;
+    ck_assert(edge_auth::parse_json_object("{\"a\":[1,2.5,true,null,\"x\\u00e9\"],\"b\":{\"c\":-7}}",
+                  edge_auth::JsonLimits{200, 4}, m.claims)
+        == edge_auth::JsonError::None);
+    ck_assert_string(edge_auth::session_to_json(m), jansson_session_json(m));
+    m.claims = edge_auth::Json();
+    ck_assert_string(edge_auth::session_to_json(m), jansson_session_json(m));
 }
 END_TEST
 
@@ -628,6 +724,7 @@ Suite *session_suite()
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, document_known_answer);
+    tcase_add_test(tc, document_writer_matches_jansson);
     tcase_add_test(tc, tampered_regions);
     tcase_add_test(tc, truncated_and_malformed);
     tcase_add_test(tc, keys_rotation_and_retirement);
