@@ -1,4 +1,5 @@
-# libFuzzer targets (included by the top-level Makefile). One target per parser of untrusted input.
+# libFuzzer targets (included by the top-level Makefile). One target per parser of untrusted input,
+# and a differential one for the session document writer.
 #
 #   make fuzz FUZZ_SECONDS=60     build, then run each target for FUZZ_SECONDS on its corpus;
 #                                 fails on any crash, sanitizer report, leak or timeout
@@ -10,7 +11,8 @@
 
 FUZZ_TARGETS := fuzz_jwt_verify fuzz_jwks_parse fuzz_cache_control fuzz_session_open \
                 fuzz_oidc_metadata fuzz_oidc_callback fuzz_oidc_token_response fuzz_http_dechunk \
-                fuzz_revocation_journal fuzz_logout_token fuzz_oidc_refresh fuzz_json_doc
+                fuzz_revocation_journal fuzz_logout_token fuzz_oidc_refresh fuzz_json_doc \
+                fuzz_session_document
 FUZZ_CXX     ?= clang++
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -46,6 +48,8 @@ FUZZ_ARGS_fuzz_logout_token := -max_len=10240 -dict=fuzz/dicts/oidc.dict
 FUZZ_ARGS_fuzz_oidc_refresh := -max_len=20480 -dict=fuzz/dicts/oidc.dict
 # JWS headers and claims are a few hundred bytes; 4 KiB leaves room for large objects and nesting.
 FUZZ_ARGS_fuzz_json_doc := -max_len=4096 -dict=fuzz/dicts/jose.dict
+# Five length-prefixed strings of at most 255 bytes each.
+FUZZ_ARGS_fuzz_session_document := -max_len=1285
 
 .PHONY: $(FUZZ_RUNS) fuzz-build
 
