@@ -79,6 +79,16 @@ JsonError parse_json_object(std::string_view text, const JsonLimits &limits, Jso
 // of every other error, wherever they are; JsonDoc reports errors in the same order with it.
 bool json_depth_within(std::string_view text, unsigned max_depth) noexcept;
 
+// Well-formed UTF-8 as jansson requires of every string: no overlong forms, no surrogates,
+// nothing above U+10FFFF, no stray or missing continuation bytes.
+bool json_valid_utf8(std::string_view s) noexcept;
+
+// Appends `s` as a quoted JSON string the way jansson's dump writes it: '"', '\' and the short
+// escapes, other bytes below 0x20 as \u00XX (upper-case hex), everything else (non-ASCII, '/',
+// DEL) raw. With `del_as_percent`, DEL becomes "%7F" instead, for values bound for an HTTP header
+// (see token_value.h). `s` must be valid UTF-8. Throws std::bad_alloc.
+void append_json_string(std::string &out, std::string_view s, bool del_as_percent = false);
+
 // The member `name` of object `obj` as a string view into the tree (valid while the tree
 // lives). False when absent or not a string.
 bool json_string_member(const json_t *obj, const char *name, std::string_view &out) noexcept;

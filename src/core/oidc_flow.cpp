@@ -252,11 +252,6 @@ bool random_tokens(std::initializer_list<RandomTokenSpec> specs)
     return true;
 }
 
-bool random_token(size_t bytes, std::string &out)
-{
-    return random_tokens({{bytes, &out}});
-}
-
 std::string pkce_challenge(std::string_view verifier)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];

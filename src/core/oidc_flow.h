@@ -74,12 +74,10 @@ std::string flow_cookie_prefix(std::string_view cookie_name);
 // The binding context of flow cookies (see above). Throws only std::bad_alloc.
 std::string flow_seal_context(std::string_view provider, std::string_view cookie_name, std::string_view realm);
 
-// base64url of `bytes` random bytes from RAND_bytes. False only when the RNG fails.
-bool random_token(size_t bytes, std::string &out);
-
-// Several such tokens from one RAND_bytes call: every call into OpenSSL's generator pays a fixed
-// cost (locks, a fork check), several times that of drawing 64 bytes. The sizes add up to at
-// most 128 bytes, each at least 1. False only when the RNG fails (or a size is out of range).
+// base64url tokens of random bytes (state, nonce, PKCE verifier), all from one RAND_bytes call:
+// every call into OpenSSL's generator pays a fixed cost (locks, a fork check), several times that
+// of drawing 64 bytes. The sizes add up to at most 128 bytes, each at least 1. False only when
+// the RNG fails (or a size is out of range).
 struct RandomTokenSpec {
     size_t bytes;
     std::string *out;

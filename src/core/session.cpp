@@ -170,81 +170,15 @@ bool read_members(JsonValue doc, bool for_sealing, Session &out, bool &have_sid,
 
 // ---- writing ---------------------------------------------------------------------------------
 
-// Well-formed UTF-8 as jansson requires of every string: no overlong forms, no surrogates,
-// nothing above U+10FFFF, no stray or missing continuation bytes.
-bool valid_utf8(std::string_view v) noexcept
-{
-    const auto *p = reinterpret_cast<const unsigned char *>(v.data());
-    const unsigned char *end = p + v.size();
-    while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (static_cast<size_t>(end - p) <= n) {
-            return false;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-            return false;
-        }
-        p += n + 1;
-    }
-    return true;
-}
-
-// `"name":"value"` with a leading comma unless `first`, the value escaped as jansson's dump does:
-// '"', '\\', the short escapes, other bytes below 0x20 as \u00XX, everything else raw. Throws
-// std::invalid_argument for invalid UTF-8 (which jansson refused to hold).
+// `"name":"value"` with a leading comma unless `first`, the value as jansson's dump writes it.
+// Throws std::invalid_argument for invalid UTF-8 (which jansson refused to hold).
 void append_member(std::string &out, const char *name, std::string_view value, bool first = false)
 {
-    if (!valid_utf8(value)) {
+    if (!json_valid_utf8(value)) {
         throw std::invalid_argument(std::string("\"") + name + "\" cannot be written as JSON (invalid UTF-8?)");
     }
-    static const char kHex[] = "0123456789ABCDEF";
-    out.append(first ? "\"" : ",\"").append(name).append("\":\"");
-    size_t start = 0;
-    for (size_t i = 0; i < value.size(); i++) {
-        auto c = static_cast<unsigned char>(value[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        out.append(value.data() + start, i - start);
-        start = i + 1;
-        switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        default:
-            out.append("\\u00");
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xf]);
-            break;
-        }
-    }
-    out.append(value.data() + start, value.size() - start);
-    out.push_back('"');
+    out.append(first ? "\"" : ",\"").append(name).append("\":");
+    append_json_string(out, value);
 }
 
 void append_member(std::string &out, const char *name, int64_t value)

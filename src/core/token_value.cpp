@@ -57,40 +57,6 @@ bool is_scalar(const JsonValue &v)
     return !v.is_object() && !v.is_array();
 }
 
-// jansson's dump_string: '"', '\' and the short escapes, other bytes below 0x20 as \u00XX in
-// upper-case hex, everything else (non-ASCII, '/') raw. DEL is the one control byte left, and
-// append_escaped_controls would write it as %7F.
-void dump_string(std::string_view s, std::string &out)
-{
-    out.push_back('"');
-    size_t start = 0;
-    for (size_t i = 0; i < s.size(); i++) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-            continue;
-        }
-        out.append(s.data() + start, i - start);
-        start = i + 1;
-        switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case 0x7f: out.append("%7F"); break;
-        default:
-            out.append("\\u00");
-            out.push_back(kHexUpper[c >> 4]);
-            out.push_back(kHexUpper[c & 0xf]);
-            break;
-        }
-    }
-    out.append(s.data() + start, s.size() - start);
-    out.push_back('"');
-}
-
 // jansson's jsonp_dtostr: %.17g; ".0" appended when there is neither '.' nor 'e'; '+' and leading
 // zeros dropped from the exponent. std::to_chars prints as %.17g does in the "C" locale, which
 // is what jansson's own locale fix-up yields.
@@ -142,7 +108,7 @@ void dump(const JsonValue &v, std::string &out)
         dump_real(v.real(), out);
         return;
     case JsonType::String:
-        dump_string(v.string(), out);
+        append_json_string(out, v.string(), true);   // DEL as %7F, like append_escaped_controls
         return;
     case JsonType::Array: {
         out.push_back('[');
@@ -163,7 +129,7 @@ void dump(const JsonValue &v, std::string &out)
             if (i) {
                 out.push_back(',');
             }
-            dump_string(k.string(), out);
+            append_json_string(out, k.string(), true);
             out.push_back(':');
             JsonValue value = JsonWalk::next(k);
             dump(value, out);

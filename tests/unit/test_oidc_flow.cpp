@@ -171,12 +171,12 @@ START_TEST(pkce_known_vector)
     // RFC 7636 Appendix B.
     ck_assert_string(edge_auth::pkce_challenge(oidc::kVerifier), oidc::kChallenge);
     std::string v;
-    ck_assert(edge_auth::random_token(edge_auth::kVerifierBytes, v));
+    ck_assert(edge_auth::random_tokens({{edge_auth::kVerifierBytes, &v}}));
     ck_assert_uint_eq(v.size(), 43);
     ck_assert_uint_eq(edge_auth::pkce_challenge(v).size(), 43);
     std::string a, b;
-    ck_assert(edge_auth::random_token(edge_auth::kStateBytes, a));
-    ck_assert(edge_auth::random_token(edge_auth::kStateBytes, b));
+    ck_assert(edge_auth::random_tokens({{edge_auth::kStateBytes, &a}}));
+    ck_assert(edge_auth::random_tokens({{edge_auth::kStateBytes, &b}}));
     ck_assert_uint_eq(a.size(), 22);
     ck_assert(a != b);
 
